@@ -1,0 +1,33 @@
+# make setup: create or refresh .venv; a no-op (seconds) when pyproject.toml is unchanged.
+# make serve / build / test / bench: setup first, then the job.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: setup serve build test lint bench clean
+
+setup: $(STAMP)
+
+# Re-install when pyproject.toml changes or the venv is missing or broken.
+$(STAMP): pyproject.toml
+	@$(BIN)/python -c "" 2>/dev/null || $(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[docs,test]'
+	@touch $@
+
+serve: setup
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: setup
+	$(BIN)/mkdocs build --strict
+
+lint: setup
+	$(BIN)/ruff check src tests hooks examples
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf site .cache

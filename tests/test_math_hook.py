@@ -1,0 +1,45 @@
+"""hooks/math.py: formulas become MathML at build time; a bad one stops the build."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+_spec = importlib.util.spec_from_file_location(
+    "math_hook", Path(__file__).resolve().parents[1] / "hooks" / "math.py"
+)
+math_hook = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(math_hook)
+
+
+def test_inline_and_block_formulas_become_mathml():
+    html = (
+        '<p>Let <span class="arithmatex">\\(z &lt; 1\\)</span>.</p>\n'
+        '<div class="arithmatex">\\[\\sigma(z) = \\frac{1}{1 + e^{-z}}\\]</div>'
+    )
+    out = math_hook.to_mathml(html, "p.md")
+    assert "arithmatex" not in out
+    assert out.count("<math") == 2
+    assert 'display="inline"' in out and 'display="block"' in out
+    assert "<mfrac>" in out
+    assert "&#x0003C;" in out  # the escaped < reached latex2mathml as a real <
+
+
+def test_page_without_math_is_unchanged():
+    html = "<p>No maths here: $5 and $6.</p>"
+    assert math_hook.to_mathml(html, "p.md") == html
+
+
+@pytest.mark.parametrize(
+    "latex, why",
+    [("x^", "MissingSuperScriptOrSubscriptError"), ("\\sigmoid(z)", "unknown command \\sigmoid")],
+)
+def test_bad_formula_names_the_page_the_formula_and_why(latex, why):
+    html = f'<span class="arithmatex">\\({latex}\\)</span>'
+    with pytest.raises(PluginError) as err:
+        math_hook.to_mathml(html, "ch3/x.md")
+    expected = f"ch3/x.md: cannot render the formula ${latex}$ as MathML ({why})"
+    assert str(err.value).startswith(expected)
