@@ -1,0 +1,49 @@
+"""audiodl.device and audiodl.seed."""
+
+import warnings
+
+import torch
+
+from audiodl import describe_device, pick_device, seed_everything
+from audiodl import device as device_module
+
+
+def test_forced_cpu_is_recorded(monkeypatch):
+    monkeypatch.setenv("AUDIODL_DEVICE", "cpu")
+    assert pick_device() == torch.device("cpu")
+    choice = device_module.last_choice()
+    assert choice["device"] == "cpu" and choice["name"].startswith("CPU (") and not choice["note"]
+
+
+def test_unusable_cuda_falls_back_to_cpu_and_says_why(monkeypatch):
+    monkeypatch.delenv("AUDIODL_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    real_zeros = torch.zeros
+
+    def broken_zeros(*args, device=None, **kwargs):
+        if device == "cuda":
+            raise RuntimeError("CUDA driver version is insufficient")
+        return real_zeros(*args, device=device, **kwargs)
+
+    monkeypatch.setattr(torch, "zeros", broken_zeros)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert pick_device() == torch.device("cpu")
+    note = device_module.last_choice()["note"]
+    assert "CUDA present but unusable" in note and "driver version" in note
+    assert any("fell back to CPU" in str(w.message) for w in caught)
+
+
+def test_describe_cpu():
+    assert describe_device("cpu").startswith("CPU (")
+
+
+def test_seed_everything_repeats_torch_and_numpy_draws():
+    import numpy as np
+
+    g = seed_everything()
+    a = (torch.rand(3), np.random.rand(3), torch.rand(3, generator=g))
+    g = seed_everything()
+    b = (torch.rand(3), np.random.rand(3), torch.rand(3, generator=g))
+    for x, y in zip(a, b, strict=True):
+        assert torch.equal(torch.as_tensor(x), torch.as_tensor(y))
