@@ -47,3 +47,13 @@ def test_seed_everything_repeats_torch_and_numpy_draws():
     b = (torch.rand(3), np.random.rand(3), torch.rand(3, generator=g))
     for x, y in zip(a, b, strict=True):
         assert torch.equal(torch.as_tensor(x), torch.as_tensor(y))
+
+
+def test_output_dir_follows_the_environment(tmp_path, monkeypatch):
+    from audiodl import output_dir
+
+    monkeypatch.setenv("AUDIODL_OUTPUT_DIR", str(tmp_path / "run1"))
+    assert output_dir("x") == tmp_path / "run1" and (tmp_path / "run1").is_dir()
+    monkeypatch.delenv("AUDIODL_OUTPUT_DIR")
+    monkeypatch.chdir(tmp_path)
+    assert output_dir("ch2/demo").resolve() == (tmp_path / "outputs" / "ch2" / "demo").resolve()
