@@ -10,9 +10,11 @@ from audiodl.seed import SEED, seed_everything
 
 __all__ = [
     "SEED",
-    "Perceptron", "describe_device",
+    "Perceptron",
+    "describe_device",
     "output_dir",
-    "pick_device", "seed_everything",
+    "pick_device",
+    "seed_everything",
     "sigmoid",
 ]
 __version__ = "0.1.0"
