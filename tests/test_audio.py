@@ -1,0 +1,51 @@
+"""audiodl.audio held against numpy's FFT and a round trip through a file."""
+
+import numpy as np
+import pytest
+import torch
+
+from audiodl.audio import SPEECH_SR, load_speech, load_wav, save_wav, spectrogram, to_db
+
+
+def test_speech_sample_is_mono_16k_and_not_silent():
+    wave, sr = load_speech()
+    assert sr == SPEECH_SR and wave.shape[0] == 1 and wave.shape[1] > sr  # over a second
+    assert wave.abs().max() > 0.1 and wave.abs().max() <= 1.0
+
+
+def test_wav_round_trip(tmp_path):
+    t = torch.arange(1600) / 16000
+    left, right = 0.5 * torch.sin(2 * torch.pi * 440 * t), 0.25 * torch.cos(2 * torch.pi * 220 * t)
+    wave = torch.stack([left, right])
+    back, sr = load_wav(save_wav(tmp_path / "x.wav", wave, 16000))
+    assert sr == 16000 and back.shape == wave.shape
+    assert torch.allclose(back, wave, atol=1 / 32767)
+
+
+def test_spectrogram_matches_numpy_fft_of_one_frame():
+    gen = torch.Generator().manual_seed(0)
+    wave = torch.randn(2, 4000, generator=gen, dtype=torch.float64)
+    spec = spectrogram(wave, n_fft=256, hop_length=64)
+    assert spec.shape == (2, 129, 4000 // 64 + 1)
+    # Frame 10 starts at 10 * hop - n_fft / 2 (torch.stft centres frames, reflect padding).
+    start = 10 * 64 - 128
+    frame = wave[1, start : start + 256].numpy() * np.hanning(257)[:-1]  # periodic Hann
+    expected = np.abs(np.fft.rfft(frame)) ** 2
+    np.testing.assert_allclose(spec[1, :, 10].numpy(), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_pure_tone_peaks_in_its_bin():
+    sr, f0, n_fft = 16000, 1000.0, 512
+    t = torch.arange(sr) / sr
+    spec = spectrogram(torch.sin(2 * torch.pi * f0 * t), n_fft=n_fft)
+    assert spec.mean(dim=-1).argmax().item() == round(f0 * n_fft / sr)
+
+
+def test_to_db_clips_to_top_db():
+    db = to_db(torch.tensor([1.0, 1e-3, 1e-12]), top_db=80.0)
+    assert db.tolist() == pytest.approx([0.0, -30.0, -80.0])
+
+
+def test_save_wav_rejects_a_batch(tmp_path):
+    with pytest.raises(ValueError, match=r"\(T,\) or \(C, T\) waveform, got shape \(2, 1, 10\)"):
+        save_wav(tmp_path / "x.wav", torch.zeros(2, 1, 10), 16000)
