@@ -1,0 +1,15 @@
+"""audiodl.images: the sample photo loads as a (3, H, W) tensor in [0, 1]."""
+
+import torch
+
+from audiodl.images import load_photo
+
+
+def test_photo_shape_and_range():
+    x = load_photo()
+    assert x.shape == (3, 600, 512) and x.dtype == torch.float32
+    assert 0.0 <= x.min() < 0.1 and 0.9 < x.max() <= 1.0
+
+
+def test_resize_gives_requested_height_and_width():
+    assert load_photo((32, 48)).shape == (3, 32, 48)
