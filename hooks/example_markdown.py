@@ -1,0 +1,277 @@
+"""Example markers in, Markdown out (no MkDocs and no execution here).
+
+A page places an example's results with a marker alone on a line::
+
+    <!-- example: ch3/conv_image -->              everything
+    <!-- example: ch3/conv_image text -->         only the printed text
+    <!-- example: ch3/conv_image figure=2 -->     only figure 2 (1-based; "figure=1,3" too)
+
+Markers inside fenced code are left alone, so a page can show the syntax.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+
+from example_runner import Result
+
+MARKER = re.compile(r"^<!--\s*example:\s*(?P<spec>.*?)\s*-->\s*$")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$")
+
+LABELS = {
+    "zh": {
+        "figure": "图 {n}",
+        "ran": "在 {device} 上运行，用时 {t} 秒",
+        "download": "下载",
+        "notebook": "笔记本页面",
+        "audio": "音频",
+        "fallback": "CUDA 不可用，已改用 CPU：{note}",
+        "skipped": (
+            "示例 `{name}` 未运行：本次构建设置了 `AUDIODL_EXAMPLES=skip`，"
+            "这里本应显示它的图和输出。"
+        ),
+        "skipped_title": "示例未运行",
+        "failed": "示例 {name} 运行失败",
+        "failed_hint": "修改 `examples/{name}.py` 后保存，页面会在下一次重建时恢复。",
+        "page_title": "示例笔记本：{name}",
+        "page_intro": (
+            "这是 `examples/{name}.py` 在构建本站时运行的结果。"
+            "每个 `# %%` 单元格就是一个笔记本单元格。"
+        ),
+    },
+    "en": {
+        "figure": "Figure {n}",
+        "ran": "Ran on {device} in {t} s",
+        "download": "Download",
+        "notebook": "notebook page",
+        "audio": "Audio",
+        "fallback": "CUDA was not usable, so this ran on the CPU: {note}",
+        "skipped": (
+            "Example `{name}` was not run: this build set `AUDIODL_EXAMPLES=skip`. "
+            "Its figures and output would appear here."
+        ),
+        "skipped_title": "Example not run",
+        "failed": "Example {name} failed",
+        "failed_hint": "Fix `examples/{name}.py` and save; the page recovers on the next rebuild.",
+        "page_title": "Example notebook: {name}",
+        "page_intro": (
+            "What `examples/{name}.py` printed and drew when this site was built. "
+            "Each `# %%` cell is a notebook cell."
+        ),
+    },
+}
+
+
+class MarkerError(Exception):
+    """A marker names no known example, escapes examples/, or asks for a missing figure."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    line: int
+    spec: str
+    name: str
+    text: bool  # show the printed text
+    figures: tuple[int, ...] | None  # None: all figures
+
+    @property
+    def everything(self) -> bool:
+        return not self.text and self.figures is None
+
+
+def find_markers(markdown: str, where: str, known: set[str]) -> list[Marker]:
+    """Every marker of a page, validated against the known example names."""
+    markers, fence = [], None
+    for n, line in enumerate(markdown.splitlines(), start=1):
+        opened = FENCE.match(line)
+        if opened and (fence is None or opened[1].startswith(fence)):
+            fence = None if fence else opened[1][0] * 3
+            continue
+        match = None if fence else MARKER.match(line)
+        if match:
+            markers.append(parse_marker(match["spec"], f"{where}:{n}", n, known))
+    return markers
+
+
+def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
+    words = spec.split()
+    shown = f"<!-- example: {spec} -->"
+    if not words:
+        raise MarkerError(f"{where}: {shown} names no example. Known: {', '.join(sorted(known))}")
+    name = words[0].removesuffix(".py")
+    if name.startswith("/") or ".." in name.split("/") or not NAME.match(name):
+        raise MarkerError(
+            f"{where}: {shown} must name an example inside examples/ as <chapter>/<name> "
+            f"(no '..', no absolute path). Known: {', '.join(sorted(known))}"
+        )
+    if name not in known:
+        raise MarkerError(
+            f"{where}: {shown} names no example: there is no examples/{name}.py. "
+            f"Known: {', '.join(sorted(known))}"
+        )
+    text, figures = False, None
+    for word in words[1:]:
+        if word == "text":
+            text = True
+        elif re.fullmatch(r"figure=\d+(,\d+)*", word):
+            figures = tuple(int(n) for n in word.removeprefix("figure=").split(","))
+        else:
+            raise MarkerError(
+                f"{where}: {shown}: unknown option {word!r}; use 'text' and/or 'figure=N[,M]'"
+            )
+    return Marker(line, spec, name, text, figures)
+
+
+def check_figures(marker: Marker, result: Result, where: str) -> None:
+    count = len(result.figures)
+    for n in marker.figures or ():
+        if not 1 <= n <= count:
+            raise MarkerError(
+                f"{where}:{marker.line}: <!-- example: {marker.spec} --> asks for figure {n}, "
+                f"but examples/{marker.name}.py draws {count} figure(s)"
+            )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def rel(target: str, from_dir: str) -> str:
+    return posixpath.relpath(target, from_dir or ".")
+
+
+def asset_uri(name: str, file: str) -> str:
+    """Where an example's file is served: examples/<name>/<file>, shared by both languages."""
+    return f"examples/{name}/{file}"
+
+
+def page_uri(name: str) -> str:
+    """The src_uri of an example's notebook page (both languages)."""
+    return f"examples/{name}.md"
+
+
+def fenced(text: str, lang: str = "text") -> str:
+    """A fence longer than any backtick run in ``text``, so no output can close it early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
+
+
+def md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>{}#|])", r"\\\1", text)
+
+
+def figure_md(result: Result, index: int, lang: str, src_dir: str) -> str:
+    fig = result.figures[index - 1]
+    src = rel(asset_uri(result.name, fig["file"]), src_dir)
+    caption = LABELS[lang]["figure"].format(n=index) + " · " + fig["alt"]
+    return (
+        '<figure markdown="span">\n'
+        f'  ![{md_escape(fig["alt"])}]({src}){{ loading=lazy }}\n'
+        f"  <figcaption>{html.escape(caption)}</figcaption>\n"
+        "</figure>"
+    )
+
+
+def audio_html(result: Result, lang: str, page_url_dir: str) -> str:
+    players = []
+    for wav in result.audio:
+        src = rel(asset_uri(result.name, wav), page_url_dir)
+        players.append(
+            f'<figure class="example-audio"><figcaption>{html.escape(wav)}</figcaption>'
+            f'<audio controls preload="none" src="{html.escape(src)}"></audio></figure>'
+        )
+    return "\n".join(players)
+
+
+def meta_md(result: Result, lang: str, src_dir: str, with_page_link: bool = True) -> str:
+    t = LABELS[lang]
+    stem = result.name.rsplit("/", 1)[-1]
+    py = rel(asset_uri(result.name, f"{stem}.py"), src_dir)
+    nb = rel(asset_uri(result.name, f"{stem}.ipynb"), src_dir)
+    parts = [
+        t["ran"].format(device=md_escape(result.device), t=f"{result.seconds:.1f}"),
+        f"{t['download']} [`{stem}.py`]({py}){{ download }} · [`{stem}.ipynb`]({nb}){{ download }}",
+    ]
+    if with_page_link:
+        parts.append(f"[{t['notebook']}]({rel(page_uri(result.name), src_dir)})")
+    out = " · ".join(parts) + "\n{ .example-meta }"
+    if result.device_note:
+        out += f'\n\n!!! warning ""\n    {md_escape(t["fallback"].format(note=result.device_note))}'
+    return out
+
+
+def render_result(
+    result: Result, marker: Marker, lang: str, src_uri: str, page_url: str
+) -> str:
+    """What replaces one marker: figures, printed text, audio, then the device/time line."""
+    src_dir = posixpath.dirname(src_uri)
+    blocks = []
+    for n in marker.figures or (range(1, len(result.figures) + 1) if marker.everything else ()):
+        blocks.append(figure_md(result, n, lang, src_dir))
+    if (marker.text or marker.everything) and result.text.strip():
+        blocks.append(fenced(result.text))
+    if marker.everything and result.audio:
+        blocks.append(audio_html(result, lang, page_url))
+    blocks.append(meta_md(result, lang, src_dir))
+    return "\n\n".join(blocks)
+
+
+def render_error(name: str, message: str, lang: str) -> str:
+    t = LABELS[lang]
+    body = fenced(message).replace("\n", "\n    ")
+    hint = t["failed_hint"].format(name=name)
+    return f'!!! failure "{t["failed"].format(name=name)}"\n\n    {hint}\n\n    {body}'
+
+
+def render_skipped(name: str, lang: str) -> str:
+    t = LABELS[lang]
+    return f'!!! info "{t["skipped_title"]}"\n\n    {t["skipped"].format(name=name)}'
+
+
+def expand(markdown: str, replace) -> str:
+    """Replace each marker line (outside fences) with ``replace(spec)``."""
+    out, fence = [], None
+    for line in markdown.splitlines():
+        opened = FENCE.match(line)
+        if opened and (fence is None or opened[1].startswith(fence)):
+            fence = None if fence else opened[1][0] * 3
+        match = None if fence or opened else MARKER.match(line)
+        out.append(replace(match["spec"]) if match else line)
+    return "\n".join(out) + "\n"
+
+
+def render_notebook_page(result: Result, nb, lang: str) -> str:
+    """The example as a page of its own: every cell, with its outputs, in order."""
+    t = LABELS[lang]
+    src_dir = posixpath.dirname(page_uri(result.name))
+    page_url_dir = f"{'' if lang == 'zh' else lang + '/'}examples/{result.name}/"
+    blocks = [
+        f"# {t['page_title'].format(name=result.name)} {{ #notebook }}",
+        t["page_intro"].format(name=result.name),
+        meta_md(result, lang, src_dir, with_page_link=False),
+    ]
+    figure = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            # The notebook's own headings sit one level under the page title.
+            blocks.append(re.sub(r"^(#{1,5}) ", r"#\1 ", cell.source, flags=re.M))
+            continue
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        blocks.append(fenced(cell.source, "python"))
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if out.output_type == "stream":
+                blocks.append(fenced(out.text))
+            elif "image/png" in data:
+                figure += 1
+                blocks.append(figure_md(result, figure, lang, src_dir))
+            elif "text/plain" in data:
+                blocks.append(fenced(data["text/plain"]))
+    if result.audio:
+        blocks.append(audio_html(result, lang, page_url_dir))
+    return "\n\n".join(blocks) + "\n"
