@@ -24,10 +24,13 @@ build: setup
 	$(BIN)/mkdocs build --strict
 
 lint: setup
-	$(BIN)/ruff check src tests hooks examples
+	$(BIN)/ruff check src tests hooks examples bench
 
 test: lint
 	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/build_times.py
 
 clean:
 	rm -rf site .cache

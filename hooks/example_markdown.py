@@ -250,6 +250,8 @@ def render_notebook_page(result: Result, nb, lang: str) -> str:
     src_dir = posixpath.dirname(page_uri(result.name))
     page_url_dir = f"{'' if lang == 'zh' else lang + '/'}examples/{result.name}/"
     blocks = [
+        # Left out of search: the chapter pages already hold this prose and these results.
+        "---\nsearch:\n  exclude: true\n---",
         f"# {t['page_title'].format(name=result.name)} {{ #notebook }}",
         t["page_intro"].format(name=result.name),
         meta_md(result, lang, src_dir, with_page_link=False),

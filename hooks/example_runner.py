@@ -28,6 +28,7 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat.v4.rwbase import rejoin_lines
 
 # Bump when the layout of a cache entry changes: old entries are then ignored.
 CACHE_FORMAT = 1
@@ -82,6 +83,7 @@ class Result:
     audio: list[str] = field(default_factory=list)  # WAV file names, sorted
     torch: str | None = None
     folder: Path | None = None  # the cache entry holding the files
+    nb: dict | None = field(default=None, repr=False)  # the executed notebook, once loaded
 
     def path(self, file: str) -> Path:
         return self.folder / file
@@ -153,7 +155,10 @@ class Cache:
             needed += [result.path(f["file"]) for f in result.figures]
             needed += [result.path(a) for a in result.audio]
             if all(p.is_file() for p in needed):
-                nbformat.read(result.notebook, as_version=4)  # a truncated notebook fails here
+                # Plain JSON, no schema validation (that costs a warm build seconds):
+                # a truncated notebook fails here all the same.
+                nb = nbformat.from_dict(json.loads(result.notebook.read_bytes()))
+                result.nb = rejoin_lines(nb)  # sources as strings, as nbformat.read gives
                 return result
         except Exception:  # unreadable or truncated entry: drop it and run again
             pass
@@ -166,6 +171,7 @@ class Cache:
         final.parent.mkdir(parents=True, exist_ok=True)
         data = asdict(result)
         data.pop("folder")
+        data.pop("nb")
         (result.folder / "result.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
         try:
             os.rename(result.folder, final)
@@ -253,6 +259,7 @@ def _execute(name: str, script: Path, root: Path, folder: Path, timeout_s: float
     except importlib.metadata.PackageNotFoundError:
         torch_version = None
     return Result(
+        nb=nb,
         name=name,
         device=(choice or {}).get("name") or f"CPU ({platform.machine()})",
         device_note=(choice or {}).get("note"),

@@ -22,7 +22,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
@@ -235,7 +234,7 @@ def add_files(files, config, result: Result, lang: str, default: str) -> None:
         files.append(File.generated(config, asset_uri(result.name, file), abs_src_path=str(path)))
     pages = state.root / ".cache" / "pages" / lang
     src = pages / page_uri(result.name)
-    write_if_changed(src, render_notebook_page(result, nbformat.read(result.notebook, 4), lang))
+    write_if_changed(src, render_notebook_page(result, result.nb, lang))
     prefix = "" if lang == default else f"{lang}/"
     dest = f"{prefix}examples/{result.name}/index.html"
     files.append(

@@ -319,3 +319,16 @@ def test_output_with_backticks_cannot_close_its_fence():
     block = fenced("a\n```\nb")
     assert block.startswith("````text\n") and block.endswith("\n````")
     assert textwrap.dedent(block).count("````") == 2
+
+
+def test_changing_one_example_reruns_only_that_one(tmp_path):
+    other = HELLO.replace('log.write("hello\\n")', 'log.write("other\\n")')
+    project = make_project(tmp_path, {"hello": HELLO, "other": other},
+                           "<!-- example: demo/hello -->\n\n<!-- example: demo/other text -->")
+    assert build(project).returncode == 0
+    (project / "examples/demo/other.py").write_text(other.replace("(2, 3)", "(4, 5)"))
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    lines = (project / "runs.log").read_text().splitlines()
+    assert sorted(lines[:2]) == ["hello", "other"] and lines[2:] == ["other"]
+    assert "shape (4, 5)" in (project / "site/en/demo/index.html").read_text(encoding="utf-8")
