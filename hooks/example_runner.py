@@ -203,19 +203,25 @@ class Cache:
 
 def run_example(
     name: str, script: Path, project_root: Path, cache: Cache, key: str,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = DEFAULT_TIMEOUT_S, threads: int | None = None,
 ) -> Result:
-    """Execute ``script`` in a fresh kernel (cwd = project root) and store the result."""
+    """Execute ``script`` in a fresh kernel (cwd = project root) and store the result.
+
+    ``threads`` caps the kernel's math threads: kernels running side by side share the
+    cores, and torch with more threads than free cores is many times slower.
+    """
     folder = cache.scratch(name)
     try:
-        result = _execute(name, script, project_root, folder, timeout_s)
+        result = _execute(name, script, project_root, folder, timeout_s, threads)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return cache.store(result, key)
 
 
-def _execute(name: str, script: Path, root: Path, folder: Path, timeout_s: float) -> Result:
+def _execute(
+    name: str, script: Path, root: Path, folder: Path, timeout_s: float, threads: int | None
+) -> Result:
     source = script.read_text(encoding="utf-8")
     nb = jupytext.reads(source, fmt="py:percent")
     nb.metadata["kernelspec"] = {
@@ -226,6 +232,8 @@ def _execute(name: str, script: Path, root: Path, folder: Path, timeout_s: float
     outputs.mkdir()
     env = {**os.environ, "AUDIODL_OUTPUT_DIR": str(outputs), "MPLBACKEND": "agg",
            "PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if threads:
+        env |= {var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     client = NotebookClient(
         nb, kernel_name="python3", timeout=timeout_s, allow_errors=False,
         resources={"metadata": {"path": str(root)}},

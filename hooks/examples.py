@@ -207,9 +207,13 @@ def run_all(examples: dict[str, Path]) -> dict[str, Result | ExampleError]:
     if todo:
         log.info(f"examples: running {len(todo)} of {len(examples)} (the rest are cached)")
         limit, root, cache = timeout_s(), state.root, state.cache
-        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
+        cores = os.cpu_count() or 1
+        workers = min(len(todo), cores)
+        threads = max(1, cores // workers)  # kernels side by side share the cores
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {
-                name: (key, pool.submit(run_example, name, path, root, cache, key, limit))
+                name: (key, pool.submit(
+                    run_example, name, path, root, cache, key, limit, threads))
                 for name, path, key in todo
             }
             for name, (key, future) in futures.items():
