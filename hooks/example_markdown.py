@@ -5,6 +5,7 @@ A page places an example's results with a marker alone on a line::
     <!-- example: ch3/conv_image -->              everything
     <!-- example: ch3/conv_image text -->         only the printed text
     <!-- example: ch3/conv_image figure=2 -->     only figure 2 (1-based; "figure=1,3" too)
+    <!-- example: ch3/conv_image audio -->        only the audio players (WAVs it wrote)
 
 Markers inside fenced code are left alone, so a page can show the syntax.
 """
@@ -77,10 +78,11 @@ class Marker:
     name: str
     text: bool  # show the printed text
     figures: tuple[int, ...] | None  # None: all figures
+    audio: bool = False  # show the audio players
 
     @property
     def everything(self) -> bool:
-        return not self.text and self.figures is None
+        return not self.text and self.figures is None and not self.audio
 
 
 def find_markers(markdown: str, where: str, known: set[str]) -> list[Marker]:
@@ -113,17 +115,20 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
             f"{where}: {shown} names no example: there is no examples/{name}.py. "
             f"Known: {', '.join(sorted(known))}"
         )
-    text, figures = False, None
+    text, audio, figures = False, False, None
     for word in words[1:]:
         if word == "text":
             text = True
+        elif word == "audio":
+            audio = True
         elif re.fullmatch(r"figure=\d+(,\d+)*", word):
             figures = tuple(int(n) for n in word.removeprefix("figure=").split(","))
         else:
             raise MarkerError(
-                f"{where}: {shown}: unknown option {word!r}; use 'text' and/or 'figure=N[,M]'"
+                f"{where}: {shown}: unknown option {word!r}; "
+                "use 'text', 'audio' and/or 'figure=N[,M]'"
             )
-    return Marker(line, spec, name, text, figures)
+    return Marker(line, spec, name, text, figures, audio)
 
 
 def check_figures(marker: Marker, result: Result, where: str) -> None:
@@ -214,7 +219,7 @@ def render_result(
         blocks.append(figure_md(result, n, lang, src_dir))
     if (marker.text or marker.everything) and result.text.strip():
         blocks.append(fenced(result.text))
-    if marker.everything and result.audio:
+    if (marker.audio or marker.everything) and result.audio:
         blocks.append(audio_html(result, lang, page_url))
     blocks.append(meta_md(result, lang, src_dir))
     return "\n\n".join(blocks)

@@ -312,6 +312,27 @@ def test_device_fallback_is_said_on_the_page():
     assert "Ran on CPU (x86\\_64) in 1.0 s" in md  # Markdown-escaped
 
 
+def test_marker_options_select_what_is_shown():
+    sys.path.insert(0, str(ROOT / "hooks"))
+    from example_markdown import parse_marker, render_result
+    from example_runner import Result
+
+    result = Result(name="demo/x", device="CPU", device_note=None, seconds=1.0, text="hi\n",
+                    figures=[{"file": "figure-1.png", "alt": "One"},
+                             {"file": "figure-2.png", "alt": "Two"}],
+                    audio=["tone.wav"], folder=Path("/nowhere"))
+
+    def shown(spec):
+        md = render_result(result, parse_marker(spec, "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
+        return ("figure-1" in md, "figure-2" in md, "hi" in md, "tone.wav" in md)
+
+    assert shown("demo/x") == (True, True, True, True)
+    assert shown("demo/x figure=2") == (False, True, False, False)
+    assert shown("demo/x text") == (False, False, True, False)
+    assert shown("demo/x audio") == (False, False, False, True)
+    assert shown("demo/x text figure=1,2") == (True, True, True, False)
+
+
 def test_output_with_backticks_cannot_close_its_fence():
     sys.path.insert(0, str(ROOT / "hooks"))
     from example_markdown import fenced

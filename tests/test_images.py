@@ -13,3 +13,14 @@ def test_photo_shape_and_range():
 
 def test_resize_gives_requested_height_and_width():
     assert load_photo((32, 48)).shape == (3, 32, 48)
+
+
+def test_same_pixels_as_torchvision():
+    from PIL import Image
+    from torchvision.transforms.functional import pil_to_tensor
+
+    from audiodl.images import photo_path
+
+    with Image.open(photo_path()) as im:
+        expected = pil_to_tensor(im.convert("RGB")).float() / 255.0
+    assert torch.equal(load_photo(), expected)

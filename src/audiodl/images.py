@@ -7,9 +7,9 @@ no download and no hard-coded path (the notes used a file on a Windows desktop).
 from __future__ import annotations
 
 import matplotlib.cbook
+import numpy as np
 import torch
 from PIL import Image
-from torchvision.transforms.functional import pil_to_tensor
 
 
 def photo_path() -> str:
@@ -26,4 +26,5 @@ def load_photo(size: tuple[int, int] | None = None) -> torch.Tensor:
         im = im.convert("RGB")
         if size is not None:
             im = im.resize((size[1], size[0]), Image.BILINEAR)
-        return pil_to_tensor(im).float() / 255.0
+        # numpy, not torchvision's pil_to_tensor: importing torchvision costs seconds.
+        return torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1).float() / 255.0
