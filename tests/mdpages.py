@@ -79,7 +79,9 @@ def read_page(path: Path) -> Page:
                 if close and close["chars"][0] == chars[0] and len(close["chars"]) >= len(chars) \
                         and not close["info"].strip():
                     break
-                body.append(lines[j][indent:] if lines[j][:indent].isspace() else lines[j].lstrip())
+                # Drop the fence's own indent (a block inside a list or admonition), no more.
+                line_j = lines[j]
+                body.append(line_j[indent:] if not line_j[:indent].strip() else line_j.lstrip())
                 j += 1
             if is_uncollected_python(info):
                 bad_fences.append((i + 1, info))

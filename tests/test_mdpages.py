@@ -90,3 +90,15 @@ def test_fences_that_pytest_codeblocks_skips_are_flagged(tmp_path, info):
 
 def test_plain_python_fence_is_fine(tmp_path):
     assert page(tmp_path, "p.md", "```python\nprint(1)\n```\n").bad_fences == []
+
+
+def test_indentation_is_part_of_the_code(tmp_path):
+    zh = "```python\nif True:\n    x = 1\n```\n"
+    en = "```python\nif True:\n  x = 1\n```\n"
+    with pytest.raises(pytest.fail.Exception, match="code differs"):
+        assert_same_blocks(page(tmp_path, "p.md", zh), page(tmp_path, "p.en.md", en))
+
+
+def test_fence_indent_inside_an_admonition_is_removed(tmp_path):
+    p = page(tmp_path, "p.md", "!!! note\n\n    ```python\n    if True:\n        x = 1\n    ```\n")
+    assert p.blocks[0].code == "if True:\n    x = 1"

@@ -1,0 +1,79 @@
+"""The mel scale, a mel filterbank and the log-mel spectrogram
+(docs/ch3/audio-classifier.md, section "spectrogram").
+
+A power spectrogram has one row per FFT bin, evenly spaced in hertz. Hearing is not
+even: a step from 100 to 200 Hz sounds as large as one from 1000 to 2000 Hz. The mel
+scale (HTK formula, ``2595 * log10(1 + f / 700)``) is nearly linear below 1 kHz and
+logarithmic above; a bank of triangular filters evenly spaced on it pools the bins into
+a few dozen bands, and a logarithm turns power into decibels. The result is the
+standard input of audio networks. Everything is batched and follows the input's device.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from audiodl.audio import spectrogram
+
+
+def _as_tensor(x: torch.Tensor | float) -> torch.Tensor:
+    """Tensors pass through unchanged; Python numbers become float64 tensors."""
+    return x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=torch.float64)
+
+
+def hz_to_mel(f: torch.Tensor | float) -> torch.Tensor:
+    """Hertz to mel, HTK formula: m = 2595 log10(1 + f / 700)."""
+    return 2595.0 * torch.log10(1.0 + _as_tensor(f) / 700.0)
+
+
+def mel_to_hz(m: torch.Tensor | float) -> torch.Tensor:
+    """Mel to hertz, the inverse: f = 700 (10^(m / 2595) - 1)."""
+    return 700.0 * (10.0 ** (_as_tensor(m) / 2595.0) - 1.0)
+
+
+def mel_band_edges(n_mels: int, sr: int, f_min: float = 0.0,
+                   f_max: float | None = None) -> torch.Tensor:
+    """The n_mels + 2 corner frequencies (Hz) of the filterbank, float64, evenly spaced
+    in mel from f_min to f_max (default sr / 2): filter i rises from corner i, peaks at
+    corner i + 1 (its centre frequency) and falls back to zero at corner i + 2."""
+    f_max = sr / 2 if f_max is None else f_max
+    mels = torch.linspace(hz_to_mel(float(f_min)).item(), hz_to_mel(float(f_max)).item(),
+                          n_mels + 2, dtype=torch.float64)
+    return mel_to_hz(mels)
+
+
+def mel_filterbank(n_mels: int, n_fft: int, sr: int, f_min: float = 0.0,
+                   f_max: float | None = None, device=None,
+                   dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Triangular filters on the mel scale, shape (n_mels, n_fft // 2 + 1).
+
+    Row i is 0 below corner i, rises linearly to 1 at its centre (corner i + 1), falls
+    back to 0 at corner i + 2, evaluated at the FFT bin frequencies k * sr / n_fft.
+    Neighbouring triangles overlap by half, so every bin strictly between f_min and
+    f_max gets a non-zero total weight. Peak height 1 (HTK style, no area normalisation).
+    Built in float64 on the CPU (a small matrix; Apple's MPS has no float64), then moved
+    to ``device`` as ``dtype``.
+    """
+    corners = mel_band_edges(n_mels, sr, f_min, f_max)
+    freqs = torch.linspace(0, sr / 2, n_fft // 2 + 1, dtype=torch.float64)
+    lower, centre, upper = corners[:-2, None], corners[1:-1, None], corners[2:, None]
+    rising = (freqs - lower) / (centre - lower)
+    falling = (upper - freqs) / (upper - centre)
+    return torch.minimum(rising, falling).clamp_min(0.0).to(device=device, dtype=dtype)
+
+
+def log_mel_spectrogram(wave: torch.Tensor, sr: int, n_fft: int = 512, hop_length: int = 256,
+                        n_mels: int = 40, f_min: float = 0.0, f_max: float | None = None,
+                        top_db: float = 80.0) -> torch.Tensor:
+    """Log-mel spectrogram in decibels: (..., T) -> (..., n_mels, frames).
+
+    Power spectrogram (``torch.stft``, Hann window), then the mel filterbank as one
+    matrix product, then 10 log10. Each clip is clipped to ``top_db`` below its own
+    maximum, so a silent stretch does not reach -100 dB. Runs on ``wave.device``.
+    """
+    spec = spectrogram(wave, n_fft=n_fft, hop_length=hop_length)  # (..., n_fft//2+1, frames)
+    fbank = mel_filterbank(n_mels, n_fft, sr, f_min, f_max, device=wave.device,
+                           dtype=spec.dtype)
+    mel = fbank @ spec  # (n_mels, bins) @ (..., bins, frames) -> (..., n_mels, frames)
+    db = 10.0 * torch.log10(mel.clamp_min(1e-10))
+    return db.clamp_min(db.amax(dim=(-2, -1), keepdim=True) - top_db)
