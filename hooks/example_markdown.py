@@ -17,7 +17,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from example_runner import Result
+from example_runner import IMAGE_TYPES, Result
 
 MARKER = re.compile(r"^<!--\s*example:\s*(?P<spec>.*?)\s*-->\s*$")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -210,9 +210,10 @@ def meta_md(result: Result, lang: str, src_dir: str, with_page_link: bool = True
 
 
 def render_result(
-    result: Result, marker: Marker, lang: str, src_uri: str, page_url: str
+    result: Result, marker: Marker, lang: str, src_uri: str, page_url: str, meta: bool = True
 ) -> str:
-    """What replaces one marker: figures, printed text, audio, then the device/time line."""
+    """What replaces one marker: figures, printed text, audio, then (if ``meta``) the
+    device/time line with the downloads. A page shows that line once per example."""
     src_dir = posixpath.dirname(src_uri)
     blocks = []
     for n in marker.figures or (range(1, len(result.figures) + 1) if marker.everything else ()):
@@ -221,7 +222,8 @@ def render_result(
         blocks.append(fenced(result.text))
     if (marker.audio or marker.everything) and result.audio:
         blocks.append(audio_html(result, lang, page_url))
-    blocks.append(meta_md(result, lang, src_dir))
+    if meta:
+        blocks.append(meta_md(result, lang, src_dir))
     return "\n\n".join(blocks)
 
 
@@ -274,7 +276,7 @@ def render_notebook_page(result: Result, nb, lang: str) -> str:
             data = out.get("data", {})
             if out.output_type == "stream":
                 blocks.append(fenced(out.text))
-            elif "image/png" in data:
+            elif IMAGE_TYPES.keys() & data.keys():
                 figure += 1
                 blocks.append(figure_md(result, figure, lang, src_dir))
             elif "text/plain" in data:

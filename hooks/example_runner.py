@@ -31,12 +31,13 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbformat.v4.rwbase import rejoin_lines
 
 # Bump when the layout of a cache entry changes: old entries are then ignored.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 DEFAULT_TIMEOUT_S = 600
 
-# Runs hidden before the example. Figures become PNG display outputs whose text/plain is
-# the figure's title, so the page can give every image real alt text. plt.show() and the
-# end of each cell both flush open figures; the script stays a plain script.
+# Runs hidden before the example. Figures become image display outputs whose text/plain is
+# the figure's title, so the page can give every image real alt text: PNG for plots, JPEG
+# when the PNG would be heavy (photos). plt.show() and the end of each cell both flush
+# open figures; the script stays a plain script.
 PROLOGUE = r"""
 import base64 as _b64, io as _io
 import matplotlib as _mpl
@@ -50,9 +51,13 @@ def _audiodl_flush_figures(*_args, **_kwargs):
         _fig = _plt.figure(_num)
         _titles = [_fig._suptitle.get_text()] if _fig._suptitle else []
         _titles += [_ax.get_title() for _ax in _fig.axes if _ax.get_title()]
-        _buf = _io.BytesIO()
+        _buf, _mime = _io.BytesIO(), "image/png"
         _fig.savefig(_buf, format="png", dpi=100, bbox_inches="tight")
-        _display({"image/png": _b64.b64encode(_buf.getvalue()).decode(),
+        if _buf.tell() > 200_000:
+            _buf, _mime = _io.BytesIO(), "image/jpeg"
+            _fig.savefig(_buf, format="jpeg", dpi=100, bbox_inches="tight",
+                         pil_kwargs={"quality": 85})
+        _display({_mime: _b64.b64encode(_buf.getvalue()).decode(),
                   "text/plain": "; ".join(_titles) or "Figure"}, raw=True)
     _plt.close("all")
 
@@ -66,6 +71,9 @@ import json as _json, sys as _sys
 _dev = _sys.modules.get("audiodl.device")
 print(_json.dumps(_dev.last_choice() if _dev else None))
 """
+
+
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg"}  # what a figure may come back as
 
 
 class ExampleError(Exception):
@@ -324,9 +332,10 @@ def _collect_outputs(nb, folder: Path) -> tuple[str, list[dict]]:
                 text.append(out.text)
             elif out.output_type in ("display_data", "execute_result"):
                 data = out.get("data", {})
-                if "image/png" in data:
-                    file = f"figure-{len(figures) + 1}.png"
-                    (folder / file).write_bytes(base64.b64decode(data["image/png"]))
+                mime = next((m for m in IMAGE_TYPES if m in data), None)
+                if mime:
+                    file = f"figure-{len(figures) + 1}.{IMAGE_TYPES[mime]}"
+                    (folder / file).write_bytes(base64.b64decode(data[mime]))
                     figures.append({"file": file, "alt": data.get("text/plain", "Figure")})
                 elif out.output_type == "execute_result" and "text/plain" in data:
                     text.append(data["text/plain"] + "\n")

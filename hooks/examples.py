@@ -144,6 +144,7 @@ def on_page_markdown(markdown, page, config, files):
         return markdown
     lang, _ = languages(config)
     known = set(known_examples())
+    shown: set[str] = set()  # examples whose device/time line this page already has
 
     def replace(spec: str) -> str:
         try:
@@ -154,7 +155,9 @@ def on_page_markdown(markdown, page, config, files):
             if isinstance(result, ExampleError):
                 return render_error(marker.name, str(result), lang)
             check_figures(marker, result, src_uri)
-            return render_result(result, marker, lang, src_uri, page.url)
+            first = marker.name not in shown
+            shown.add(marker.name)
+            return render_result(result, marker, lang, src_uri, page.url, meta=first)
         except MarkerError as exc:
             if not state.serving:
                 raise PluginError(str(exc)) from None

@@ -331,6 +331,9 @@ def test_marker_options_select_what_is_shown():
     assert shown("demo/x text") == (False, False, True, False)
     assert shown("demo/x audio") == (False, False, False, True)
     assert shown("demo/x text figure=1,2") == (True, True, True, False)
+    marker = parse_marker("demo/x text", "p.md", 1, {"demo/x"})
+    assert "Ran on" in render_result(result, marker, "en", "p.md", "p/")
+    assert "Ran on" not in render_result(result, marker, "en", "p.md", "p/", meta=False)
 
 
 def test_output_with_backticks_cannot_close_its_fence():
