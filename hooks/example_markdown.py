@@ -240,14 +240,14 @@ def render_skipped(name: str, lang: str) -> str:
 
 
 def expand(markdown: str, replace) -> str:
-    """Replace each marker line (outside fences) with ``replace(spec)``."""
+    """Replace each marker line (outside fences) with ``replace(line_number, spec)``."""
     out, fence = [], None
-    for line in markdown.splitlines():
+    for n, line in enumerate(markdown.splitlines(), start=1):
         opened = FENCE.match(line)
         if opened and (fence is None or opened[1].startswith(fence)):
             fence = None if fence else opened[1][0] * 3
         match = None if fence or opened else MARKER.match(line)
-        out.append(replace(match["spec"]) if match else line)
+        out.append(replace(n, match["spec"]) if match else line)
     return "\n".join(out) + "\n"
 
 

@@ -63,6 +63,7 @@ class State:
     memory: dict[str, Result | ExampleError] = {}
     # name -> this round's Result or ExampleError
     current: dict[str, Result | ExampleError] = {}
+    known: set[str] = set()  # this round's example names
 
 
 state = State()
@@ -123,7 +124,8 @@ def on_serve(server, config, builder):
 @event_priority(-200)  # after mkdocs-static-i18n (-100) has chosen this language's pages
 def on_files(files, config):
     examples = known_examples()
-    check_markers(files, set(examples))
+    state.known = set(examples)
+    check_markers(files, state.known)
     if mode() == "skip":
         state.current = {}
         return files
@@ -143,12 +145,11 @@ def on_page_markdown(markdown, page, config, files):
     if src_uri.startswith("examples/") or "<!--" not in markdown:
         return markdown
     lang, _ = languages(config)
-    known = set(known_examples())
     shown: set[str] = set()  # examples whose device/time line this page already has
 
-    def replace(spec: str) -> str:
+    def replace(line: int, spec: str) -> str:
         try:
-            marker = parse_marker(spec, src_uri, 0, known)
+            marker = parse_marker(spec, f"{src_uri}:{line}", line, state.known)
             if mode() == "skip":
                 return render_skipped(marker.name, lang)
             result = state.current[marker.name]
