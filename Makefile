@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c "" 2>/dev/null || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --editable '.[docs,test]'
+	@# axe-core for the accessibility tests; without npm those tests skip and say why.
+	@command -v npm >/dev/null && npm install --silent --no-save --prefix .cache/npm axe-core@4 \
+		|| echo "npm not found: browser accessibility tests will skip (install Node.js/npm)"
 	@touch $@
 
 serve: setup

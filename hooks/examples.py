@@ -64,6 +64,7 @@ class State:
     # name -> this round's Result or ExampleError
     current: dict[str, Result | ExampleError] = {}
     known: set[str] = set()  # this round's example names
+    alternate: list | None = None  # the switcher links a notebook page replaced
 
 
 state = State()
@@ -174,11 +175,20 @@ def on_page_context(context, page, config, nav):
         return context
     _, default = languages(config)
     name = src_uri.removeprefix("examples/").removesuffix(".md")
-    # Read as an attribute, like the theme does: mkdocs-static-i18n assigns it that way.
-    for alternate in getattr(config.extra, "alternate", None) or []:
-        prefix = "" if alternate["lang"] == default else f"{alternate['lang']}/"
-        alternate["link"] = f"{prefix}examples/{name}/"
+    # An attribute, as the theme reads it and mkdocs-static-i18n assigns it; a new list,
+    # put back after the page (on_post_page), so no later page inherits these links.
+    state.alternate = getattr(config.extra, "alternate", None) or []
+    config.extra.alternate = [
+        {**alt, "link": f"{'' if alt['lang'] == default else alt['lang'] + '/'}examples/{name}/"}
+        for alt in state.alternate
+    ]
     return context
+
+
+def on_post_page(output, page, config):
+    if state.alternate is not None:
+        config.extra.alternate, state.alternate = state.alternate, None
+    return output
 
 
 # ---------------------------------------------------------------- work

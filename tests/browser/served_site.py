@@ -1,0 +1,113 @@
+"""Build the site, serve it on 127.0.0.1 and start Debian's Chromium under Playwright.
+
+Shared by the browser tests (tests/browser/), `make screenshots` (tests/browser/screenshots.py)
+and the page-weight report (bench/page_weight.py). The build is the normal strict build, so it
+uses and fills the example cache in .cache/examples.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("AUDIODL_CHROMIUM", "/usr/bin/chromium"))
+AXE_JS = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+INSTALL_CHROMIUM = "install it with `apt-get install chromium` (Debian/Ubuntu)"
+INSTALL_PLAYWRIGHT = "run `make setup` (installs playwright with the test group)"
+INSTALL_AXE = "run `make setup` with npm present (npm install --prefix .cache/npm axe-core@4)"
+
+
+def missing_browser() -> str | None:
+    """Why the browser can't run here, or None when it can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return f"playwright is not installed: {INSTALL_PLAYWRIGHT}"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM}: {INSTALL_CHROMIUM}"
+    return None
+
+
+def build(site: Path) -> Path:
+    """`mkdocs build --strict -d site`; raises with mkdocs' output when the build fails."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
+        cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"mkdocs build failed:\n{proc.stdout}\n{proc.stderr}")
+    return site
+
+
+def pages(site: Path) -> list[str]:
+    """Every HTML page of the built site as a URL path: '', 'ch3/conv/', 'en/', '404.html'."""
+    found = []
+    for html in sorted(site.rglob("*.html")):
+        rel = html.relative_to(site).as_posix()
+        found.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return found
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        pass
+
+
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """Serve `site` on 127.0.0.1 on a free port; yields the base URL ('http://127.0.0.1:N/')."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def built_site(site: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """Build into `site` (a temporary folder when None), serve it; yields (folder, base URL)."""
+    with contextlib.ExitStack() as stack:
+        if site is None:
+            import tempfile
+
+            site = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "site"
+        elif site.exists():
+            shutil.rmtree(site)
+        build(site)
+        yield site, stack.enter_context(serve(site))
+
+
+@contextlib.contextmanager
+def chromium():
+    """A Playwright Chromium browser (sync API) on Debian's binary."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,215 @@
+"""Every page of the built site, both languages, as a reader's browser meets it.
+
+The pages are visited concurrently once (a desktop and a phone visit each, in one Chromium,
+in a thread of its own), then one test per page and property checks what was seen, so a
+failure names the page: it loads with no console error,
+no failed request and no request to another host; its images and audio load and images have
+alt text; at a phone's width (390 px) nothing widens the page; axe-core finds no serious or
+critical accessibility violation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from served_site import AXE_JS, CHROMIUM, CHROMIUM_ARGS, INSTALL_AXE
+
+PHONE = {"width": 390, "height": 844}
+
+# Load every <img> now (they are loading="lazy") and report what each one got.
+IMAGES_JS = """async () => {
+  const imgs = [...document.images];
+  for (const img of imgs) img.loading = "eager";
+  await Promise.all(imgs.map((img) => img.decode().catch(() => null)));
+  return imgs.map((img) => ({src: img.currentSrc || img.src, alt: img.getAttribute("alt"),
+                             width: img.naturalWidth}));
+}"""
+
+# Players have preload="none": ask each for its metadata, which needs the file to load.
+AUDIO_JS = """async () => Promise.all([...document.querySelectorAll("audio")].map(
+  (audio) => new Promise((resolve) => {
+    const src = audio.currentSrc || audio.src || (audio.querySelector("source") || {}).src;
+    const done = (ok) => resolve({src, ok, error: audio.error && audio.error.code});
+    audio.addEventListener("loadedmetadata", () => done(true), {once: true});
+    audio.addEventListener("error", () => done(false), {once: true});
+    setTimeout(() => done(false), 10000);
+    audio.preload = "metadata";
+    audio.load();
+  })))"""
+
+# Elements sticking out past the viewport's right edge that no scrolling box contains.
+OVERFLOW_JS = """(limit) => {
+  const scrolls = (el) => ["auto", "scroll", "hidden", "clip"].includes(
+    getComputedStyle(el).overflowX);
+  const culprits = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.right <= limit || box.width === 0) continue;
+    let parent = el.parentElement, contained = false;
+    while (parent && parent !== document.body) {
+      if (scrolls(parent)) { contained = true; break; }
+      parent = parent.parentElement;
+    }
+    if (!contained) culprits.push(`<${el.tagName.toLowerCase()} class="${el.className}">`
+                                  + ` right edge ${Math.round(box.right)} px`);
+  }
+  return culprits.slice(0, 5);
+}"""
+
+
+CONCURRENCY = max(2, os.cpu_count() or 2)
+# Rules switched off, each for a reason that is not ours to fix:
+AXE_DISABLED = {
+    # Material's search overlay (<div class="md-search" role="dialog">) has no accessible
+    # name; it is the theme's own template (partials/search.html), not our markup.
+    "aria-dialog-name": "Material's search dialog has no aria-label",
+}
+
+
+def sitemap_probes(alternates: list[str]) -> set[str]:
+    """Material 9.x fetches <alternate link>/sitemap.xml for every <link rel=alternate>,
+    taking each for a language's root; mkdocs-static-i18n points them at the page's twin
+    (which is what makes the switcher land on the same page), so those fetches 404. They
+    are local and harmless (Material falls back to the link itself); anything else fails."""
+    return {urljoin(href, "sitemap.xml") for href in alternates}
+
+
+async def visit_desktop(context, base_url: str, path: str, axe: bool) -> dict:
+    page = await context.new_page()
+    seen = {"requests": [], "failed": [], "console": [], "status": None}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    # A player that has its metadata cancels the rest of the file (net::ERR_ABORTED);
+    # AUDIO_JS checks that each player loaded, so only other failures count.
+    page.on("requestfailed", lambda r: (r.resource_type, r.failure) != ("media", "net::ERR_ABORTED")
+            and seen["failed"].append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and seen["failed"].append(
+        f"{r.url} (HTTP {r.status})"))
+    page.on("console", lambda m: m.type == "error" and seen["console"].append(
+        (m.text, m.location.get("url"))))
+    page.on("pageerror", lambda e: seen["console"].append((f"uncaught: {e}", None)))
+    try:
+        response = await page.goto(base_url + path, wait_until="load")
+        seen["status"] = response.status if response else None
+        seen["images"] = await page.evaluate(IMAGES_JS)
+        seen["audio"] = await page.evaluate(AUDIO_JS)
+        await page.wait_for_load_state("networkidle")
+        alternates = await page.eval_on_selector_all(
+            "link[rel=alternate][hreflang]", "(links) => links.map((l) => l.href)")
+        seen["tolerated"] = sitemap_probes(alternates)
+        if axe:
+            await page.add_script_tag(path=str(AXE_JS))
+            rules = {rule: {"enabled": False} for rule in AXE_DISABLED}
+            seen["axe"] = await page.evaluate(
+                "(rules) => axe.run(document, {rules, resultTypes: ['violations']})"
+                ".then((r) => r.violations)", rules)
+    finally:
+        await page.close()
+    return seen
+
+
+async def visit_phone(context, base_url: str, path: str) -> dict:
+    page = await context.new_page()
+    try:
+        await page.goto(base_url + path, wait_until="load")
+        await page.evaluate(IMAGES_JS)  # images at their real size
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        culprits = await page.evaluate(OVERFLOW_JS, PHONE["width"] + 1) if width > 391 else []
+    finally:
+        await page.close()
+    return {"width": width, "culprits": culprits}
+
+
+async def visit_all(base_url: str, paths: list[str]) -> dict[str, dict]:
+    from playwright.async_api import async_playwright
+
+    axe = AXE_JS.exists()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        desktop = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                            color_scheme="light")
+        phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        # The phone visit only measures layout: skip building the search index (CPU-heavy
+        # with lunr.zh), which the desktop visit of the same page already did.
+        await phone.route("**/search/search_index.json", lambda route: route.abort())
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(path):
+            async with gate:
+                seen = await visit_desktop(desktop, base_url, path, axe)
+                seen["phone"] = await visit_phone(phone, base_url, path)
+                return path, seen
+
+        results = dict(await asyncio.gather(*(one(path) for path in paths)))
+        await browser.close()
+    return results
+
+
+@pytest.fixture(scope="session")
+def visits(site_dir, base_url) -> dict[str, dict]:
+    """Every page visited once on a desktop and once on a phone (in a thread of its own,
+    so the async API does not meet the sync one the other tests use)."""
+    from served_site import pages
+
+    out: dict = {}
+
+    def run():
+        try:
+            out["result"] = asyncio.run(visit_all(base_url, pages(site_dir)))
+        except BaseException as e:  # re-raised in the test thread
+            out["error"] = e
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
+
+
+def test_page_loads_cleanly(visits, base_url, page_path):
+    seen, where = visits[page_path], f"/{page_path}"
+    assert seen["status"] == 200, f"{where}: HTTP {seen['status']}"
+    tolerated = seen["tolerated"]
+    console = [f"{text} at {url}" for text, url in seen["console"] if url not in tolerated]
+    assert not console, f"{where}: console errors: {console}"
+    failed = [f for f in seen["failed"] if f.split(" ")[0] not in tolerated]
+    assert not failed, f"{where}: failed requests: {failed}"
+    host = urlsplit(base_url).netloc
+    foreign = [u for u in seen["requests"]
+               if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != host]
+    assert not foreign, f"{where}: requests to another host: {foreign}"
+    broken = [i["src"] for i in seen["images"] if i["width"] == 0]
+    assert not broken, f"{where}: images that did not load: {broken}"
+    no_alt = [i["src"] for i in seen["images"] if not (i["alt"] or "").strip()]
+    assert not no_alt, f"{where}: images without alt text: {no_alt}"
+    silent = [f"{a['src']} (media error {a['error']})" for a in seen["audio"] if not a["ok"]]
+    assert not silent, f"{where}: audio that did not load: {silent}"
+
+
+def test_no_horizontal_overflow_on_phone(visits, page_path):
+    phone = visits[page_path]["phone"]
+    assert phone["width"] <= PHONE["width"] + 1, (
+        f"/{page_path}: page is {phone['width']} px wide at a {PHONE['width']} px viewport; "
+        f"widest elements outside a scrolling box: {phone['culprits']}")
+
+
+def test_accessibility(visits, page_path):
+    if not AXE_JS.exists():
+        pytest.skip(f"axe-core is not installed at {AXE_JS}: {INSTALL_AXE}")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} -- "
+        + "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:3])
+        for v in visits[page_path]["axe"] if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"/{page_path}: axe-core violations:\n  " + "\n  ".join(serious)
+
+
+def test_requests_were_seen(visits):
+    """The recording works: every page made requests (its CSS and JS at least)."""
+    counts = {path: len(seen["requests"]) for path, seen in visits.items()}
+    assert all(n > 1 for n in counts.values()), f"pages with no requests recorded: {counts}"
+    print(f"{len(counts)} pages, {sum(counts.values())} requests")
