@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test lint bench clean
+.PHONY: setup serve build test lint bench screenshots clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/build_times.py
+	$(BIN)/python bench/page_weight.py
+
+screenshots: setup
+	$(BIN)/python tests/browser/screenshots.py
 
 clean:
 	rm -rf site .cache
