@@ -85,18 +85,25 @@ class Marker:
         return not self.text and self.figures is None and not self.audio
 
 
-def find_markers(markdown: str, where: str, known: set[str]) -> list[Marker]:
-    """Every marker of a page, validated against the known example names."""
-    markers, fence = [], None
+def marker_lines(markdown: str):
+    """Yield (line number, line, marker spec or None) for every line; a marker inside a
+    fenced code block is not one."""
+    fence = None
     for n, line in enumerate(markdown.splitlines(), start=1):
         opened = FENCE.match(line)
         if opened and (fence is None or opened[1].startswith(fence)):
             fence = None if fence else opened[1][0] * 3
-            continue
-        match = None if fence else MARKER.match(line)
-        if match:
-            markers.append(parse_marker(match["spec"], f"{where}:{n}", n, known))
-    return markers
+        match = None if fence or opened else MARKER.match(line)
+        yield n, line, match["spec"] if match else None
+
+
+def find_markers(markdown: str, where: str, known: set[str]) -> list[Marker]:
+    """Every marker of a page, validated against the known example names."""
+    return [
+        parse_marker(spec, f"{where}:{n}", n, known)
+        for n, _, spec in marker_lines(markdown)
+        if spec is not None
+    ]
 
 
 def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
@@ -241,13 +248,9 @@ def render_skipped(name: str, lang: str) -> str:
 
 def expand(markdown: str, replace) -> str:
     """Replace each marker line (outside fences) with ``replace(line_number, spec)``."""
-    out, fence = [], None
-    for n, line in enumerate(markdown.splitlines(), start=1):
-        opened = FENCE.match(line)
-        if opened and (fence is None or opened[1].startswith(fence)):
-            fence = None if fence else opened[1][0] * 3
-        match = None if fence or opened else MARKER.match(line)
-        out.append(replace(n, match["spec"]) if match else line)
+    out = [
+        line if spec is None else replace(n, spec) for n, line, spec in marker_lines(markdown)
+    ]
     return "\n".join(out) + "\n"
 
 
