@@ -46,6 +46,27 @@ def test_to_db_clips_to_top_db():
     assert db.tolist() == pytest.approx([0.0, -30.0, -80.0])
 
 
+def test_to_db_clips_each_item_of_a_batch_against_its_own_maximum():
+    gen = torch.Generator().manual_seed(0)
+    wave = torch.randn(3, 4000, generator=gen)
+    wave[2] *= 1e5  # a much louder clip: 100 dB above the others
+    spec = spectrogram(wave, n_fft=256, hop_length=128)  # (3, F, frames)
+    alone = to_db(spec[:2])
+    together = to_db(spec)
+    # Adding the loud clip to the batch changes nothing in the first two.
+    assert torch.equal(together[:2], alone)
+    for k in range(3):
+        single = to_db(spec[k])
+        assert torch.equal(together[k], single)
+        assert together[k].max() - together[k].min() <= 80.0 + 1e-4
+    # Over the last two axes only: a (B, 1, F, frames) batch clips the same way.
+    assert torch.equal(to_db(spec[:, None])[:, 0], together)
+    # A quiet item keeps its own 80 dB range instead of being flattened to the floor
+    # of the loud one (the batch maximum would put that floor above everything it has).
+    assert together[0].max() < together[2].max() - 80.0
+    assert together[0].max() - together[0].min() > 40.0
+
+
 def test_save_wav_rejects_a_batch(tmp_path):
     with pytest.raises(ValueError, match=r"\(T,\) or \(C, T\) waveform, got shape \(2, 1, 10\)"):
         save_wav(tmp_path / "x.wav", torch.zeros(2, 1, 10), 16000)

@@ -23,6 +23,24 @@ def test_hz_to_mel_is_the_htk_formula_and_mel_to_hz_inverts_it():
     assert hz_to_mel(1000.0).item() == pytest.approx(1000, abs=0.02)  # the scale's anchor
 
 
+def test_mel_steps_stated_in_the_docstring():
+    """Equal hertz steps and equal octaves are both unequal in mel (HTK)."""
+    def step(f1, f2):
+        return (hz_to_mel(float(f2)) - hz_to_mel(float(f1))).item()
+
+    assert step(100, 200) == pytest.approx(132.74, abs=0.01)  # an octave, low
+    assert step(1000, 1100) == pytest.approx(64.42, abs=0.01)  # 100 Hz, higher up
+    assert step(1000, 2000) == pytest.approx(521.37, abs=0.01)  # an octave, higher up
+    # Well below 700 Hz the scale is close to linear, m ~ 2595 / (700 ln 10) f = 1.61 f ...
+    f = torch.linspace(1, 100, 100, dtype=torch.float64)
+    slope = 2595 / (700 * math.log(10))
+    assert slope == pytest.approx(1.61, abs=0.005)
+    assert ((hz_to_mel(f) / (slope * f) - 1).abs() < 0.07).all()
+    # ... and well above it close to logarithmic: octaves approach 2595 log10(2) = 781 mel.
+    assert step(8000, 16000) == pytest.approx(2595 * math.log10(2), rel=0.1)  # 735
+    assert step(100, 200) < step(1000, 2000) < step(4000, 8000)
+
+
 @pytest.mark.parametrize("n_mels,n_fft,sr,f_min,f_max", [
     (40, 512, 16000, 0.0, None), (64, 1024, 22050, 50.0, 8000.0), (20, 256, 8000, 0.0, 3000.0),
 ])

@@ -72,6 +72,16 @@ def spectrogram(
 
 
 def to_db(spec: torch.Tensor, top_db: float = 80.0) -> torch.Tensor:
-    """Power to decibels, 10·log10, clipped to ``top_db`` below the maximum."""
+    """Power to decibels, 10·log10, each spectrogram clipped to ``top_db`` below its own
+    maximum (docs/ch3/neural-networks.md, section "spectrogram-as-image").
+
+    ``spec`` has shape (..., F, frames): the maximum is taken over the last two axes, so
+    in a batch every item is clipped against itself and its decibels do not depend on
+    the other items (a 1-D input is clipped against its own maximum). Without the clip,
+    silence (power 0) would sit at -100 dB and squash the colour scale of a plot.
+    """
     db = 10.0 * torch.log10(spec.clamp_min(1e-10))
-    return db.clamp_min(db.amax() - top_db)
+    if db.ndim == 0:
+        return db
+    axes = (-2, -1) if db.ndim >= 2 else (-1,)
+    return db.clamp_min(db.amax(dim=axes, keepdim=True) - top_db)

@@ -1,19 +1,24 @@
 """The mel scale, a mel filterbank and the log-mel spectrogram
 (docs/ch3/audio-classifier.md, section "spectrogram").
 
-A power spectrogram has one row per FFT bin, evenly spaced in hertz. Hearing is not
-even: a step from 100 to 200 Hz sounds as large as one from 1000 to 2000 Hz. The mel
-scale (HTK formula, ``2595 * log10(1 + f / 700)``) is nearly linear below 1 kHz and
-logarithmic above; a bank of triangular filters evenly spaced on it pools the bins into
-a few dozen bands, and a logarithm turns power into decibels. The result is the
-standard input of audio networks. Everything is batched and follows the input's device.
+A power spectrogram has one row per FFT bin, evenly spaced in hertz. Pitch is not heard
+evenly in hertz: the same 100 Hz step is a large change at 100 Hz (100 to 200 Hz, an
+octave) and a small one at 1000 Hz (1000 to 1100 Hz). The mel scale measures pitch
+distance; its HTK formula ``m = 2595 log10(1 + f / 700)`` is close to linear well below
+700 Hz (``m ≈ 1.61 f``) and close to logarithmic well above, with the bend near 1 kHz
+(1000 Hz is 1000 mel). So equal steps in hertz are not equal steps in mel, and neither
+are octaves: 100 to 200 Hz is 133 mel, 1000 to 1100 Hz is 64 mel, 1000 to 2000 Hz is
+521 mel (``tests/test_mel.py`` holds these numbers). A bank of triangular filters evenly
+spaced in mel pools the bins into a few dozen bands, narrow at low frequencies and wide
+at high ones, and a logarithm turns power into decibels. The result is the standard
+input of audio networks. Everything is batched and follows the input's device.
 """
 
 from __future__ import annotations
 
 import torch
 
-from audiodl.audio import spectrogram
+from audiodl.audio import spectrogram, to_db
 
 
 def _as_tensor(x: torch.Tensor | float) -> torch.Tensor:
@@ -68,12 +73,12 @@ def log_mel_spectrogram(wave: torch.Tensor, sr: int, n_fft: int = 512, hop_lengt
     """Log-mel spectrogram in decibels: (..., T) -> (..., n_mels, frames).
 
     Power spectrogram (``torch.stft``, Hann window), then the mel filterbank as one
-    matrix product, then 10 log10. Each clip is clipped to ``top_db`` below its own
-    maximum, so a silent stretch does not reach -100 dB. Runs on ``wave.device``.
+    matrix product, then 10 log10 (:func:`audiodl.audio.to_db`): each clip is clipped to
+    ``top_db`` below its own maximum, so a silent stretch does not reach -100 dB and no
+    clip depends on the others in its batch. Runs on ``wave.device``.
     """
     spec = spectrogram(wave, n_fft=n_fft, hop_length=hop_length)  # (..., n_fft//2+1, frames)
     fbank = mel_filterbank(n_mels, n_fft, sr, f_min, f_max, device=wave.device,
                            dtype=spec.dtype)
     mel = fbank @ spec  # (n_mels, bins) @ (..., bins, frames) -> (..., n_mels, frames)
-    db = 10.0 * torch.log10(mel.clamp_min(1e-10))
-    return db.clamp_min(db.amax(dim=(-2, -1), keepdim=True) - top_db)
+    return to_db(mel, top_db)
