@@ -1,17 +1,24 @@
-# %% [markdown]
-# # 输入层、隐藏层、输出层 / Input, hidden and output layers
+# %% [markdown] lang="zh"
+# # 输入层、隐藏层、输出层
 #
-# 笔记中的两个网络画成图：浅层网络（3 个输入、4 个隐藏单元、3 个输出）和深层网络（3 个输入，
-# 隐藏层 3、2、3 个单元，1 个输出）。每个圆是一个神经元，每条线是一个权重。
+# 把本章用 numpy 实现的两个网络画出来：一个是浅层网络，3 个输入、4 个隐藏单元、3 个输出；
+# 另一个是深层网络，3 个输入，三个隐藏层分别有 3、2、3 个单元，1 个输出。图中每个圆代表一个
+# 神经元，每条线代表一个权重；两层之间的“W”标出这一层权重矩阵的形状（前一层单元数 × 后一层单元数）。
+
+# %% [markdown] lang="en"
+# # Input, hidden and output layers
 #
-# The notes' two networks drawn: the shallow one (3 inputs, 4 hidden units, 3 outputs) and
-# the deep one (3 inputs, hidden layers of 3, 2 and 3 units, 1 output). Each circle is a
-# neuron, each line a weight.
+# The two networks this chapter builds with numpy, drawn: the shallow one (3 inputs, 4 hidden
+# units, 3 outputs) and the deep one (3 inputs, hidden layers of 3, 2 and 3 units, 1 output).
+# Each circle is a neuron, each line a weight; the "W" between two layers gives the shape of
+# their weight matrix (units before x units after).
 
 # %%
 from itertools import pairwise
 
 import matplotlib.pyplot as plt
+
+from audiodl.figure_language import tr
 
 
 def draw_network(ax, sizes, names, dx=1.6):
@@ -42,12 +49,16 @@ print("deep net layer sizes:", deep, "weights:", sum(a * b for a, b in pairwise(
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 4))
-draw_network(ax, shallow, ["input layer", "hidden layer", "output layer"])
-ax.set_title("A shallow network: one hidden layer (3-4-3)")
+draw_network(ax, shallow, [tr("输入层", "input layer"), tr("隐藏层", "hidden layer"),
+                           tr("输出层", "output layer")])
+ax.set_title(tr("浅层网络：一个隐藏层（3-4-3）", "A shallow network: one hidden layer (3-4-3)"))
 plt.show()
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 3.6))
-draw_network(ax, deep, ["input", "hidden 1", "hidden 2", "hidden 3", "output"])
-ax.set_title("A deep network: three hidden layers (3-3-2-3-1)")
+draw_network(ax, deep, [tr("输入层", "input layer"),
+                        *[tr(f"隐藏层 {i}", f"hidden layer {i}") for i in (1, 2, 3)],
+                        tr("输出层", "output layer")])
+ax.set_title(tr("深层网络：三个隐藏层（3-3-2-3-1）",
+                "A deep network: three hidden layers (3-3-2-3-1)"))
 plt.show()
