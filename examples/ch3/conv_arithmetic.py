@@ -1,8 +1,11 @@
-# %% [markdown]
-# # 卷积的算术 / Convolution arithmetic
+# %% [markdown] lang="zh"
+# # 卷积的算术
 #
-# 填充、步长和扩张决定卷积核在输入上滑动时落在哪里；权值共享让卷积层的权重比全连接层少得多。
-# 只用 numpy 和 matplotlib 画图。
+# 卷积核在输入上滑动时会落在哪些位置，由填充、步幅和扩张三个参数决定；而权重共享让卷积层的
+# 权重比线性层（全连接层）少得多。下面两张图都只用 numpy 和 matplotlib 画出。
+
+# %% [markdown] lang="en"
+# # Convolution arithmetic
 #
 # Padding, stride and dilation decide where a kernel lands as it slides over an input; weight
 # sharing gives a convolutional layer far fewer weights than a fully connected one. Drawn
@@ -12,6 +15,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+
+from audiodl.figure_language import tr
 
 
 def window_starts(n, kernel_size, stride, padding, dilation):
@@ -45,7 +50,8 @@ def draw_input(ax, n, kernel_size, stride, padding, dilation):
                                        fill=False, edgecolor="C3", lw=1.8))
     out = len(starts)
     ax.set_title(f"k={kernel_size}, s={stride}, p={padding}, d={dilation}\n"
-                 f"{n}x{n} input -> {out}x{out} output", fontsize=10)
+                 + tr(f"{n}×{n} 的输入 → {out}×{out} 的输出",
+                      f"{n}x{n} input -> {out}x{out} output"), fontsize=10)
     ax.set_xlim(-0.1, size + 0.1)
     ax.set_ylim(size + 0.1, -0.1)
     ax.set_aspect("equal")
@@ -63,14 +69,16 @@ fig, axes = plt.subplots(1, 4, figsize=(12, 3.9), layout="constrained")
 for ax, (k, s, p, d) in zip(axes, settings, strict=True):
     out = draw_input(ax, 6, k, s, p, d)
     print(f"kernel {k}, stride {s}, padding {p}, dilation {d}: 6 -> {out}")
-fig.suptitle("A 3x3 kernel on a 6x6 input: first position (blue), next position (red), "
-             "zero padding (grey)")
+fig.suptitle(tr("3×3 卷积核在 6×6 输入上滑动：第一个位置（蓝）、下一个位置（红）、零填充（灰）",
+                "A 3x3 kernel on a 6x6 input: first position (blue), next position (red), "
+                "zero padding (grey)"))
 plt.show()
 
-# %% [markdown]
-# 全连接层的每条连线都是一个独立的权重；卷积层每个输出只连到相邻的 k 个输入，
-# 并且所有输出共用同一组 k 个权重（同色的线是同一个权重）。
-#
+# %% [markdown] lang="zh"
+# 线性层（全连接层）里，每条连线都是一个单独的权重。卷积层则不同：每个输出只和相邻的 k 个输入
+# 相连，而且所有输出共用同一组 k 个权重，图中颜色相同的线就是同一个权重。
+
+# %% [markdown] lang="en"
 # In a fully connected layer every line is a weight of its own; in a convolutional layer each
 # output is wired to k neighbouring inputs only, and all outputs share the same k weights
 # (lines of one colour are one weight).
@@ -87,21 +95,25 @@ for i in range(n_in):
 for j in range(n_out):
     for t in range(k):
         ax_conv.plot([0, 1], [y_in[j + t], y_out[j]], color=f"C{t}", lw=2,
-                     label=f"weight w{t + 1}" if j == 0 else None)
+                     label=tr(f"权重 w{t + 1}", f"weight w{t + 1}") if j == 0 else None)
 fig.legend(loc="outside lower center", ncol=k, fontsize=9)
 ax_fc.invert_yaxis()  # input 0 at the top (the axes share y, so once is enough)
 for ax, title in [
-    (ax_fc, f"Fully connected: {n_in} x {n_out} = {n_in * n_out} weights"),
-    (ax_conv, f"Convolution, kernel size {k}: {k} shared weights"),
+    (ax_fc, tr(f"线性层（全连接）：{n_in} × {n_out} = {n_in * n_out} 个权重",
+               f"Fully connected: {n_in} x {n_out} = {n_in * n_out} weights")),
+    (ax_conv, tr(f"卷积，卷积核大小 {k}：{k} 个共享的权重",
+                 f"Convolution, kernel size {k}: {k} shared weights")),
 ]:
     ax.scatter(np.zeros(n_in), y_in, s=120, color="white", edgecolor="k", zorder=3)
     ax.scatter(np.ones(n_out), y_out, s=120, color="k", zorder=3)
-    ax.set_xticks([0, 1], [f"{n_in} inputs", f"{n_out} outputs"])
+    ax.set_xticks([0, 1], [tr(f"{n_in} 个输入", f"{n_in} inputs"),
+                           tr(f"{n_out} 个输出", f"{n_out} outputs")])
     ax.set_yticks([])
     ax.set_title(title)
     for side in ["top", "right", "left"]:
         ax.spines[side].set_visible(False)
 print(f"fully connected: {n_in * n_out} weights; convolution: {k} weights; "
       f"both give {n_out} outputs")
-fig.suptitle("Same number of output neurons, far fewer weights")
+fig.suptitle(tr("输出神经元一样多，权重却少得多",
+                "Same number of output neurons, far fewer weights"))
 plt.show()
