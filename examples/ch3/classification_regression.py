@@ -1,8 +1,12 @@
-# %% [markdown]
-# # 分类与回归 / Classification and regression
+# %% [markdown] lang="zh"
+# # 分类与回归
 #
-# 分类：三个类别的样本点，每个点是一个样本，颜色是它的标签；背景颜色是一个最近类中心分类器
-# 给平面上每一点的预测。回归：一个拟合出的函数，离散的点是实际值，函数上对应的点是预测值。
+# 先看分类。平面上有三个类别的样本点，每个点是一个样本，点的颜色就是它的标签；背景的颜色
+# 表示一个最近类中心分类器对平面上每一点给出的预测。再看回归：曲线是拟合出的函数，散落的点
+# 是实际值，曲线上与之对应的点是预测值。
+
+# %% [markdown] lang="en"
+# # Classification and regression
 #
 # Classification: sample points of three classes, one point a sample, its colour its label;
 # the background is what a nearest-centroid classifier predicts at every point of the plane.
@@ -13,6 +17,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+from audiodl.figure_language import tr
+
 rng = np.random.default_rng(0)
 
 # Three classes, 40 samples each, around three centres in a 2-D feature space.
@@ -21,9 +27,11 @@ x = np.concatenate([c + rng.normal(scale=0.9, size=(40, 2)) for c in centres])
 y = np.repeat([0, 1, 2], 40)
 print("classification: x", x.shape, "labels", np.unique(y))
 
-# %% [markdown]
-# 最简单的分类器之一：把样本归到离它最近的类中心。
-#
+# %% [markdown] lang="zh"
+# 最简单的分类器之一是最近类中心分类器：先求出每个类别样本的平均位置（类中心），新样本离哪个
+# 类中心最近，就归为哪一类。
+
+# %% [markdown] lang="en"
 # One of the simplest classifiers: a sample belongs to the class whose centre is nearest.
 
 # %%
@@ -45,16 +53,18 @@ fig, ax = plt.subplots(figsize=(5.5, 4.6))
 ax.contourf(grid_x, grid_y, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=colors, alpha=0.15)
 for k in range(3):
     ax.scatter(*x[y == k].T, s=22, color=colors[k], edgecolor="k", lw=0.4,
-               label=f"class {k}")
-ax.set_xlabel("feature 1")
-ax.set_ylabel("feature 2")
+               label=tr(f"类别 {k}", f"class {k}"))
+ax.set_xlabel(tr("特征 1", "feature 1"))
+ax.set_ylabel(tr("特征 2", "feature 2"))
 ax.legend(loc="lower left")
-ax.set_title("Classification: three classes, each point a sample")
+ax.set_title(tr("分类：三个类别，每个点是一个样本",
+                "Classification: three classes, each point a sample"))
 plt.show()
 
-# %% [markdown]
-# 回归：输出是连续的数。这里用最小二乘拟合一个三次多项式。
-#
+# %% [markdown] lang="zh"
+# 回归的输出是一个连续的数值，而不是类别。这里用最小二乘法拟合一个三次多项式。
+
+# %% [markdown] lang="en"
 # Regression: the output is a continuous number. Here a cubic polynomial is fitted by least
 # squares.
 
@@ -68,12 +78,15 @@ print(f"mean squared error: {np.mean((y_hat - y_reg) ** 2):.3f}")
 
 xs = np.linspace(-3.2, 3.2, 200)
 fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(xs, np.polyval(coefs, xs), color="C3", label="fitted function (the mapping)")
+ax.plot(xs, np.polyval(coefs, xs), color="C3",
+        label=tr("拟合出的函数（即学到的映射）", "fitted function (the mapping)"))
 ax.vlines(x_reg, y_reg, y_hat, color="0.6", lw=0.8)
-ax.scatter(x_reg, y_reg, s=22, color="C0", zorder=3, label="actual value")
-ax.scatter(x_reg, y_hat, s=22, marker="x", color="C3", zorder=3, label="predicted value")
-ax.set_xlabel("input x")
-ax.set_ylabel("output y")
+ax.scatter(x_reg, y_reg, s=22, color="C0", zorder=3, label=tr("实际值", "actual value"))
+ax.scatter(x_reg, y_hat, s=22, marker="x", color="C3", zorder=3,
+           label=tr("预测值", "predicted value"))
+ax.set_xlabel(tr("输入 x", "input x"))
+ax.set_ylabel(tr("输出 y", "output y"))
 ax.legend()
-ax.set_title("Regression: actual values and the fitted function's predictions")
+ax.set_title(tr("回归：实际值与拟合函数的预测值",
+                "Regression: actual values and the fitted function's predictions"))
 plt.show()
