@@ -41,3 +41,18 @@ def test_wrong_number_of_inputs_is_a_clear_error():
 def test_no_weights_is_an_error():
     with pytest.raises(ValueError, match="at least one weight"):
         Perceptron([])
+
+
+def test_one_sigmoid_for_numbers_and_arrays():
+    import warnings
+
+    import numpy as np
+
+    from audiodl import numpy_nets
+
+    assert numpy_nets.sigmoid is sigmoid
+    assert isinstance(sigmoid(0.5), float) and sigmoid(0.0) == 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning at the extremes
+        out = sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+    np.testing.assert_array_equal(out, [0.0, 0.5, 1.0])

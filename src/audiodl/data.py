@@ -10,11 +10,12 @@ true lengths.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import torch
 from torch.utils.data import Dataset
+
+from audiodl.synth import envelope, sweep
 
 CLASSES = ("tone", "noise", "chirp")
 
@@ -97,21 +98,14 @@ def synth_clip(
 ) -> torch.Tensor:
     """One clip of shape (1, n_samples): a tone at ``freqs[0]`` Hz, white noise, or a linear
     chirp from ``freqs[0]`` to ``freqs[1]`` Hz; 10 ms fades at both ends avoid clicks."""
-    t = torch.arange(n_samples, dtype=torch.float64) / sr
-    if CLASSES[label] == "tone":
-        wave = torch.sin(2 * math.pi * freqs[0] * t)
-    elif CLASSES[label] == "noise":
+    if CLASSES[label] == "noise":
         g = torch.Generator().manual_seed(noise_seed)
-        wave = (2 * torch.rand(n_samples, generator=g, dtype=torch.float64) - 1)
-    else:  # chirp: instantaneous frequency goes linearly from f0 to f1
-        f0, f1 = freqs
-        duration = n_samples / sr
-        wave = torch.sin(2 * math.pi * (f0 * t + (f1 - f0) / (2 * duration) * t**2))
+        wave = (2 * torch.rand(n_samples, generator=g, dtype=torch.float64) - 1).float()
+    else:  # a tone is a chirp whose frequency stays put
+        f0, f1 = (freqs[0], freqs[0]) if CLASSES[label] == "tone" else freqs
+        wave = sweep(torch.linspace(f0, f1, n_samples, dtype=torch.float64), sr, [1.0])
     fade = min(round(0.01 * sr), n_samples // 2)
-    ramp = torch.linspace(0.0, 1.0, fade, dtype=torch.float64)
-    envelope = torch.ones(n_samples, dtype=torch.float64)
-    envelope[:fade], envelope[n_samples - fade:] = ramp, ramp.flip(0)
-    return (gain * wave * envelope).float().unsqueeze(0)
+    return gain * (wave * envelope(n_samples, 0, n_samples, ramp=fade)).unsqueeze(0)
 
 
 def pad_collate(

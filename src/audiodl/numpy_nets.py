@@ -14,12 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Element-wise 1 / (1 + e^(-z)), without overflow warnings for very negative z."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+from audiodl.perceptron import sigmoid  # the package's one sigmoid; pages import it from here too
 
 
 class ShallowNet:

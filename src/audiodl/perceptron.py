@@ -8,17 +8,19 @@ so the unit can be read line by line before the numpy and torch versions come al
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
+import numpy as np
 
-def sigmoid(z: float) -> float:
-    """The logistic function 1 / (1 + e^(-z)), computed without overflow for any float."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    # For very negative z, e^(-z) overflows; rewrite as e^z / (1 + e^z).
-    e = math.exp(z)
-    return e / (1.0 + e)
+
+def sigmoid(z):
+    """The logistic function 1 / (1 + e^(-z)) of a number (a float comes back) or,
+    element-wise, of an array. Never overflows: for z < 0 it is e^z / (1 + e^z).
+    The one sigmoid of the package; ``audiodl.numpy_nets`` uses it too."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    s = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return float(s) if s.ndim == 0 else s
 
 
 class Perceptron:

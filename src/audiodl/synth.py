@@ -1,5 +1,7 @@
-"""Labelled sounds made from a seed: the data set of the capstone
-(docs/ch3/audio-classifier.md, section "data").
+"""Sounds made from a seed: the synthesis primitives every synthetic clip of the course
+is built from (:func:`envelope`, :func:`sweep`), and the data set of the capstone
+(docs/ch3/audio-classifier.md, section "data"); chapter 2's ``audiodl.data.ClipDataset``
+uses the same primitives.
 
 Five classes a listener tells apart at once: a steady tone with harmonics, a rising
 chirp, a falling chirp, a burst of band-limited noise and a train of clicks. Each clip
@@ -44,19 +46,20 @@ def _log_uniform(gen: torch.Generator, low: float, high: float) -> float:
     return math.exp(_uniform(gen, math.log(low), math.log(high)))
 
 
-def _envelope(n: int, start: int, length: int, ramp: int) -> torch.Tensor:
+def envelope(n: int, start: int, length: int, ramp: int) -> torch.Tensor:
     """0 outside [start, start + length), 1 inside, with raised-cosine ramps at both ends."""
     env = torch.zeros(n)
     length = max(length, 2 * ramp + 1)
     body = torch.ones(length)
     fade = 0.5 - 0.5 * torch.cos(torch.linspace(0, math.pi, ramp))
-    body[:ramp], body[-ramp:] = fade, fade.flip(0)
+    if ramp:  # body[-0:] would be the whole body
+        body[:ramp], body[-ramp:] = fade, fade.flip(0)
     stop = min(start + length, n)
     env[start:stop] = body[: stop - start]
     return env
 
 
-def _sweep(freq: torch.Tensor, sr: int, harmonics: list[float]) -> torch.Tensor:
+def sweep(freq: torch.Tensor, sr: int, harmonics: list[float]) -> torch.Tensor:
     """A tone whose instantaneous frequency is ``freq`` (one value in Hz per sample),
     with harmonic k + 1 at amplitude ``harmonics[k]``."""
     # Phase is the running sum of frequency; keep it in float64 and wrap it to [0, 2 pi)
@@ -77,18 +80,18 @@ def synth_clip(label: int, gen: torch.Generator, sr: int = SR, duration: float =
     length_s = _uniform(gen, 0.25, 0.7) if name != "click_train" else _uniform(gen, 0.4, 0.9)
     length = round(length_s * sr)
     start = round(_uniform(gen, 0.0, duration - length_s) * sr)
-    env = _envelope(n, start, length, ramp=round(0.01 * sr))
+    env = envelope(n, start, length, ramp=round(0.01 * sr))
     if name == "tone":
         f0 = _log_uniform(gen, 150.0, 1000.0)
         decay = _uniform(gen, 0.3, 0.8)  # each harmonic this much weaker than the last
-        event = _sweep(torch.full((n,), f0), sr, [decay**k for k in range(4)])
+        event = sweep(torch.full((n,), f0), sr, [decay**k for k in range(4)])
     elif name in ("chirp_up", "chirp_down"):
         f_low = _log_uniform(gen, 150.0, 600.0)
         ratio = _uniform(gen, 2.5, 6.0)  # the sweep covers 1.3 to 2.6 octaves
         tau = ((torch.arange(n) - start) / length).clamp(0.0, 1.0).double()
         if name == "chirp_down":
             tau = 1.0 - tau
-        event = _sweep(f_low * ratio**tau, sr, [1.0, 0.3])  # exponential sweep
+        event = sweep(f_low * ratio**tau, sr, [1.0, 0.3])  # exponential sweep
     elif name == "noise_burst":
         low = _log_uniform(gen, 200.0, 2000.0)
         high = min(low * _uniform(gen, 2.0, 8.0), 0.48 * sr)
