@@ -1,24 +1,44 @@
-# make setup: create or refresh .venv; a no-op (seconds) when pyproject.toml is unchanged.
+# make setup: create or refresh .venv with exactly the versions in requirements.lock
+# (uv, with hashes); a no-op when neither pyproject.toml nor the lock changed.
+# make setup RESOLVE=latest: the newest releases the ranges in pyproject.toml allow instead
+# (the weekly workflow .github/workflows/latest.yml); make lock refreshes the lock.
 # make serve / build / test / bench: setup first, then the job.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PYTHON  ?= python3
+RESOLVE ?= locked
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(RESOLVE)
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test lint bench screenshots clean
+.PHONY: setup serve build test lint lock bench screenshots clean
 
 setup: $(STAMP)
 
-# Re-install when pyproject.toml changes or the venv is missing or broken.
-$(STAMP): pyproject.toml
-	@$(BIN)/python -c "" 2>/dev/null || $(PYTHON) -m venv --clear $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable '.[docs,test]'
+# Re-install when pyproject.toml or the lock changes, or the venv is missing or broken.
+# uv itself comes from PyPI into the venv, then installs everything else (it is in the lock).
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/uv
+	@rm -f $(VENV)/.installed*
+ifeq ($(RESOLVE),latest)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --upgrade --editable '.[docs,test]'
+else
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
+endif
 	@# axe-core for the accessibility tests; without npm those tests skip and say why.
 	@command -v npm >/dev/null && npm install --silent --no-save --prefix .cache/npm axe-core@4 \
 		|| echo "npm not found: browser accessibility tests will skip (install Node.js/npm)"
 	@touch $@
+
+# Every package version for Python 3.10+ on every platform, with hashes. torch stays at
+# the release the pages' printed numbers were made with until raised on purpose here.
+$(BIN)/uv:
+	@$(BIN)/python -c "" 2>/dev/null || $(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet "uv>=0.13"
+
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra docs --extra test --universal \
+		--python-version 3.10 --generate-hashes --upgrade --quiet \
+		--constraint lock-constraints.txt --output-file requirements.lock
 
 serve: setup
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -28,6 +48,9 @@ build: setup
 
 lint: setup
 	$(BIN)/ruff check src tests hooks examples bench
+	@# the GitHub workflows: valid against GitHub's schema, and no unsafe pattern
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --quiet .github/workflows/
 
 test: lint
 	$(BIN)/pytest
