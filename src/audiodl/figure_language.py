@@ -11,12 +11,17 @@ remembered text of a figure (titles, labels, legends, annotations, word tick lab
 to the other language and back, so no computation is repeated.
 
 Chinese needs a CJK font: :func:`use_cjk_font` finds one (Noto/Source Han, Microsoft
-YaHei, PingFang, ...) or raises, naming what to install; never boxes for glyphs.
+YaHei, PingFang, ...; ``AUDIODL_CJK_FONT`` names another) or raises, naming what to
+install; never boxes for glyphs. :func:`glyphs_checked` turns matplotlib's "Glyph ...
+missing from font" warning into :class:`MissingGlyphError` while a figure is drawn, and
+:func:`translatable` tells whether drawing a figure in the other language changes it.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from contextlib import contextmanager
 
 LANGUAGES = ("zh", "en")
@@ -34,6 +39,13 @@ INSTALL_HINT = (
     "google-noto-sans-cjk-fonts`, macOS and Windows have PingFang SC / Microsoft YaHei. "
     "Then delete matplotlib's font cache (~/.cache/matplotlib) and run again."
 )
+
+GLYPH_WARNING = r"Glyph .* missing from font"
+
+
+class MissingGlyphError(RuntimeError):
+    """A figure uses a character that none of matplotlib's fonts can draw."""
+
 
 _pairs: dict[str, dict[str, str]] = {}  # a text in either language -> both languages
 _cjk_font: str | None = None
@@ -71,8 +83,14 @@ def use_cjk_font() -> str:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((name for name in CJK_FONTS if name in installed), None)
+    wanted = os.environ.get("AUDIODL_CJK_FONT")
+    candidates = (wanted,) if wanted else CJK_FONTS
+    found = next((name for name in candidates if name in installed), None)
     if found is None:
+        if wanted:
+            raise RuntimeError(
+                f"AUDIODL_CJK_FONT={wanted!r} names no font matplotlib knows. " + INSTALL_HINT
+            )
         raise RuntimeError(INSTALL_HINT)
     # Named, not the generic "sans-serif": matplotlib falls back glyph by glyph only
     # along a list of named families.
@@ -80,6 +98,36 @@ def use_cjk_font() -> str:
     mpl.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212
     _cjk_font = found
     return found
+
+
+def translatable(fig) -> bool:
+    """Whether any text of ``fig`` was written with :func:`tr` with two different
+    languages. Call it after the figure was drawn once: tick labels exist only then."""
+    from matplotlib.text import Text
+
+    return any(
+        translate(text.get_text(), "zh") != translate(text.get_text(), "en")
+        for text in fig.findobj(Text)
+        if text.get_text()
+    )
+
+
+@contextmanager
+def glyphs_checked(what: str = "a figure"):
+    """Within the block, a glyph missing from every font raises :class:`MissingGlyphError`
+    naming ``what`` (matplotlib would draw a box and only warn)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=GLYPH_WARNING, category=UserWarning)
+        try:
+            yield
+        except UserWarning as exc:
+            if not re.match(GLYPH_WARNING, str(exc)):
+                raise
+            raise MissingGlyphError(
+                f"{what}: {exc} matplotlib would draw a box in its place. Write a character "
+                "those fonts have, or install a font that has it and add it to "
+                "rcParams['font.family']."
+            ) from None
 
 
 def _translated(inner, lang: str):
