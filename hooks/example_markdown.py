@@ -7,7 +7,9 @@ A page places an example's results with a marker alone on a line::
     <!-- example: ch3/conv_image figure=2 -->     only figure 2 (1-based; "figure=1,3" too)
     <!-- example: ch3/conv_image audio -->        only the audio players (WAVs it wrote)
 
-Markers inside fenced code are left alone, so a page can show the syntax.
+Markers inside fenced code are left alone, so a page can show the syntax. Every page
+shows the figures, alt texts, captions and notebook of its own language; each language's
+files are served from its own folder (``examples/<name>/``, ``en/examples/<name>/``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from example_runner import IMAGE_TYPES, Result
+from runner.cache import Result
 
 MARKER = re.compile(r"^<!--\s*example:\s*(?P<spec>.*?)\s*-->\s*$")
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -155,9 +157,23 @@ def rel(target: str, from_dir: str) -> str:
     return posixpath.relpath(target, from_dir or ".")
 
 
-def asset_uri(name: str, file: str) -> str:
-    """Where an example's file is served: examples/<name>/<file>, shared by both languages."""
-    return f"examples/{name}/{file}"
+def lang_prefix(lang: str, default: str) -> str:
+    """Where a language's pages live: "" for the default language, "en/" for English."""
+    return "" if lang == default else f"{lang}/"
+
+
+def asset_uri(name: str, file: str, prefix: str = "") -> str:
+    """Where an example's file is served for the language whose pages live at ``prefix``."""
+    return f"{prefix}examples/{name}/{file}"
+
+
+def downloads(result: Result, lang: str) -> dict[str, object]:
+    """The files a language's pages link to: served name -> path in the cache entry."""
+    stem = result.name.rsplit("/", 1)[-1]
+    files = {f[lang]["file"]: result.path(f[lang]["file"]) for f in result.figures}
+    files |= {wav: result.path(wav) for wav in result.audio}
+    files |= {f"{stem}.py": result.source, f"{stem}.ipynb": result.notebook(lang)}
+    return files
 
 
 def page_uri(name: str) -> str:
@@ -176,9 +192,9 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>{}#|])", r"\\\1", text)
 
 
-def figure_md(result: Result, index: int, lang: str, src_dir: str) -> str:
-    fig = result.figures[index - 1]
-    src = rel(asset_uri(result.name, fig["file"]), src_dir)
+def figure_md(result: Result, index: int, lang: str, src_dir: str, prefix: str) -> str:
+    fig = result.figure(index, lang)
+    src = rel(asset_uri(result.name, fig["file"], prefix), src_dir)
     caption = LABELS[lang]["figure"].format(n=index) + " · " + fig["alt"]
     return (
         '<figure markdown="span">\n'
@@ -188,10 +204,11 @@ def figure_md(result: Result, index: int, lang: str, src_dir: str) -> str:
     )
 
 
-def audio_html(result: Result, lang: str, page_url_dir: str) -> str:
+def audio_html(result: Result, page_url_dir: str, prefix: str) -> str:
+    """Raw HTML, which MkDocs leaves alone: so relative to the page's URL, not its file."""
     players = []
     for wav in result.audio:
-        src = rel(asset_uri(result.name, wav), page_url_dir)
+        src = rel(asset_uri(result.name, wav, prefix), page_url_dir)
         players.append(
             f'<figure class="example-audio"><figcaption>{html.escape(wav)}</figcaption>'
             f'<audio controls preload="none" src="{html.escape(src)}"></audio></figure>'
@@ -199,11 +216,13 @@ def audio_html(result: Result, lang: str, page_url_dir: str) -> str:
     return "\n".join(players)
 
 
-def meta_md(result: Result, lang: str, src_dir: str, with_page_link: bool = True) -> str:
+def meta_md(
+    result: Result, lang: str, src_dir: str, prefix: str, with_page_link: bool = True
+) -> str:
     t = LABELS[lang]
     stem = result.name.rsplit("/", 1)[-1]
-    py = rel(asset_uri(result.name, f"{stem}.py"), src_dir)
-    nb = rel(asset_uri(result.name, f"{stem}.ipynb"), src_dir)
+    py = rel(asset_uri(result.name, f"{stem}.py", prefix), src_dir)
+    nb = rel(asset_uri(result.name, f"{stem}.ipynb", prefix), src_dir)
     parts = [
         t["ran"].format(device=md_escape(result.device), t=f"{result.seconds:.1f}"),
         f"{t['download']} [`{stem}.py`]({py}){{ download }} · [`{stem}.ipynb`]({nb}){{ download }}",
@@ -217,20 +236,22 @@ def meta_md(result: Result, lang: str, src_dir: str, with_page_link: bool = True
 
 
 def render_result(
-    result: Result, marker: Marker, lang: str, src_uri: str, page_url: str, meta: bool = True
+    result: Result, marker: Marker, lang: str, src_uri: str, page_url: str, meta: bool = True,
+    prefix: str = "",
 ) -> str:
     """What replaces one marker: figures, printed text, audio, then (if ``meta``) the
-    device/time line with the downloads. A page shows that line once per example."""
+    device/time line with the downloads. A page shows that line once per example.
+    ``prefix`` is where the page's language lives ("" or "en/")."""
     src_dir = posixpath.dirname(src_uri)
     blocks = []
     for n in marker.figures or (range(1, len(result.figures) + 1) if marker.everything else ()):
-        blocks.append(figure_md(result, n, lang, src_dir))
+        blocks.append(figure_md(result, n, lang, src_dir, prefix))
     if (marker.text or marker.everything) and result.text.strip():
         blocks.append(fenced(result.text))
     if (marker.audio or marker.everything) and result.audio:
-        blocks.append(audio_html(result, lang, page_url))
+        blocks.append(audio_html(result, page_url, prefix))
     if meta:
-        blocks.append(meta_md(result, lang, src_dir))
+        blocks.append(meta_md(result, lang, src_dir, prefix))
     return "\n\n".join(blocks)
 
 
@@ -254,36 +275,34 @@ def expand(markdown: str, replace) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_notebook_page(result: Result, nb, lang: str) -> str:
-    """The example as a page of its own: every cell, with its outputs, in order."""
+def render_notebook_page(result: Result, lang: str, prefix: str = "") -> str:
+    """The example as a page of its own in ``lang``: every cell of that language (and
+    every cell without one), with its outputs, in order."""
     t = LABELS[lang]
     src_dir = posixpath.dirname(page_uri(result.name))
-    page_url_dir = f"{'' if lang == 'zh' else lang + '/'}examples/{result.name}/"
+    page_url_dir = f"{prefix}examples/{result.name}/"
     blocks = [
         # Left out of search: the chapter pages already hold this prose and these results.
         "---\nsearch:\n  exclude: true\n---",
         f"# {t['page_title'].format(name=result.name)} {{ #notebook }}",
         t["page_intro"].format(name=result.name),
-        meta_md(result, lang, src_dir, with_page_link=False),
+        meta_md(result, lang, src_dir, prefix, with_page_link=False),
     ]
-    figure = 0
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
+    for cell in result.cells:
+        if cell["lang"] not in (None, lang):
+            continue
+        if cell["type"] == "markdown":
             # The notebook's own headings sit one level under the page title.
-            blocks.append(re.sub(r"^(#{1,5}) ", r"#\1 ", cell.source, flags=re.M))
+            blocks.append(re.sub(r"^(#{1,5}) ", r"#\1 ", cell["source"], flags=re.M))
             continue
-        if cell.cell_type != "code" or not cell.source.strip():
+        if cell["type"] != "code" or not cell["source"].strip():
             continue
-        blocks.append(fenced(cell.source, "python"))
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if out.output_type == "stream":
-                blocks.append(fenced(out.text))
-            elif IMAGE_TYPES.keys() & data.keys():
-                figure += 1
-                blocks.append(figure_md(result, figure, lang, src_dir))
-            elif "text/plain" in data:
-                blocks.append(fenced(data["text/plain"]))
+        blocks.append(fenced(cell["source"], "python"))
+        for out in cell["outputs"]:
+            if "figure" in out:
+                blocks.append(figure_md(result, out["figure"], lang, src_dir, prefix))
+            else:
+                blocks.append(fenced(out.get("text", out.get("plain", ""))))
     if result.audio:
-        blocks.append(audio_html(result, lang, page_url_dir))
+        blocks.append(audio_html(result, page_url_dir, prefix))
     return "\n\n".join(blocks) + "\n"

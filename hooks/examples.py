@@ -1,9 +1,9 @@
-"""MkDocs hook: run examples/, embed their results where pages put a marker, and give
-each example a notebook page in every language.
+"""MkDocs hook: a thin adapter between the example runner (``runner/``, no MkDocs there)
+and the site. It asks the runner for every example's result and renders them.
 
-- ``on_files``: run every example whose cached result is missing or stale (in parallel,
-  one kernel each), then add its figures, WAVs, ``.py`` and executed ``.ipynb`` as site
-  files and its notebook page for the language being built.
+- ``on_files``: get each example's result (``runner.batch.results``: from the cache, or
+  run in parallel when missing or stale), then add the files of the language being built
+  (its figures, the WAVs, the ``.py`` and its ``.ipynb``) and its notebook page.
 - ``on_page_markdown``: replace ``<!-- example: ... -->`` markers (example_markdown.py).
 - ``on_page_context``: point the language switcher of a notebook page at its twin.
 - ``on_serve``: rebuild when examples/ or src/audiodl change.
@@ -19,21 +19,23 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HOOKS = Path(__file__).resolve().parent
+sys.path[:0] = [str(HOOKS), str(HOOKS.parent)]  # example_markdown, and the runner package
 
 from example_markdown import (  # noqa: E402
     MarkerError,
     asset_uri,
     check_figures,
+    downloads,
     expand,
     find_markers,
+    lang_prefix,
     page_uri,
     parse_marker,
     render_error,
@@ -41,28 +43,21 @@ from example_markdown import (  # noqa: E402
     render_result,
     render_skipped,
 )
-from example_runner import (  # noqa: E402
-    DEFAULT_TIMEOUT_S,
-    Cache,
-    ExampleError,
-    Result,
-    cache_key,
-    environment_digest,
-    run_example,
-)
+
+from runner.batch import Outcome, results  # noqa: E402
+from runner.cache import ExampleError, Result  # noqa: E402
+from runner.keys import DEFAULT_TIMEOUT_S  # noqa: E402
+from runner.project import Project  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.examples")
 
 
 class State:
     serving = False
-    root: Path
-    examples: Path
-    cache: Cache
+    project: Project
     # key -> Result or ExampleError: survives both language builds and serve rebuilds
-    memory: dict[str, Result | ExampleError] = {}
-    # name -> this round's Result or ExampleError
-    current: dict[str, Result | ExampleError] = {}
+    memory: dict[str, Outcome] = {}
+    current: dict[str, Outcome] = {}  # name -> this round's Result or ExampleError
     known: set[str] = set()  # this round's example names
     alternate: list | None = None  # the switcher links a notebook page replaced
 
@@ -85,14 +80,6 @@ def timeout_s() -> float:
         raise PluginError(f"AUDIODL_EXAMPLE_TIMEOUT={value!r} is not a number of seconds") from None
 
 
-def known_examples() -> dict[str, Path]:
-    return {
-        p.relative_to(state.examples).with_suffix("").as_posix(): p
-        for p in sorted(state.examples.rglob("*.py"))
-        if "__pycache__" not in p.parts and not p.name.startswith("_")
-    }
-
-
 def languages(config) -> tuple[str, str]:
     """(language being built, default language) from mkdocs-static-i18n."""
     i18n = config.plugins.get("i18n")
@@ -109,13 +96,11 @@ def on_startup(command, dirty):
 
 
 def on_config(config):
-    state.root = Path(config.config_file_path).resolve().parent
-    state.examples = state.root / "examples"
-    state.cache = Cache(state.root / ".cache" / "examples")
+    state.project = Project(Path(config.config_file_path).resolve().parent)
 
 
 def on_serve(server, config, builder):
-    server.watch(str(state.examples))
+    server.watch(str(state.project.examples))
     import audiodl
 
     server.watch(str(Path(audiodl.__file__).parent))
@@ -124,20 +109,22 @@ def on_serve(server, config, builder):
 
 @event_priority(-200)  # after mkdocs-static-i18n (-100) has chosen this language's pages
 def on_files(files, config):
-    examples = known_examples()
-    state.known = set(examples)
+    state.known = set(state.project.scripts())
     check_markers(files, state.known)
     if mode() == "skip":
         state.current = {}
         return files
-    state.current = run_all(examples)
-    failures = {n: r for n, r in state.current.items() if isinstance(r, ExampleError)}
+    # INFO, not ERROR: strict mode would abort `serve`, which must keep going; `build`
+    # raises below anyway, and the page shows the error.
+    state.current = results(state.project, timeout_s=timeout_s(), memory=state.memory,
+                            log=log.info)
+    failures = [r for r in state.current.values() if isinstance(r, ExampleError)]
     if failures and not state.serving:
-        raise PluginError("\n\n".join(str(e) for e in failures.values()))
+        raise PluginError("\n\n".join(str(e) for e in failures))
     lang, default = languages(config)
     for result in state.current.values():
         if isinstance(result, Result):
-            add_files(files, config, result, lang, default)
+            add_files(files, config, result, lang, lang_prefix(lang, default))
     return files
 
 
@@ -145,7 +132,7 @@ def on_page_markdown(markdown, page, config, files):
     src_uri = page.file.src_uri
     if src_uri.startswith("examples/") or "<!--" not in markdown:
         return markdown
-    lang, _ = languages(config)
+    lang, default = languages(config)
     shown: set[str] = set()  # examples whose device/time line this page already has
 
     def replace(line: int, spec: str) -> str:
@@ -159,7 +146,8 @@ def on_page_markdown(markdown, page, config, files):
             check_figures(marker, result, src_uri)
             first = marker.name not in shown
             shown.add(marker.name)
-            return render_result(result, marker, lang, src_uri, page.url, meta=first)
+            return render_result(result, marker, lang, src_uri, page.url, meta=first,
+                                 prefix=lang_prefix(lang, default))
         except MarkerError as exc:
             if not state.serving:
                 raise PluginError(str(exc)) from None
@@ -179,7 +167,7 @@ def on_page_context(context, page, config, nav):
     # put back after the page (on_post_page), so no later page inherits these links.
     state.alternate = getattr(config.extra, "alternate", None) or []
     config.extra.alternate = [
-        {**alt, "link": f"{'' if alt['lang'] == default else alt['lang'] + '/'}examples/{name}/"}
+        {**alt, "link": f"{lang_prefix(alt['lang'], default)}examples/{name}/"}
         for alt in state.alternate
     ]
     return context
@@ -191,7 +179,7 @@ def on_post_page(output, page, config):
     return output
 
 
-# ---------------------------------------------------------------- work
+# ---------------------------------------------------------------- files
 
 
 def check_markers(files, known: set[str]) -> None:
@@ -207,57 +195,16 @@ def check_markers(files, known: set[str]) -> None:
                 raise PluginError(str(exc)) from None
 
 
-def run_all(examples: dict[str, Path]) -> dict[str, Result | ExampleError]:
-    env = environment_digest()
-    results: dict[str, Result | ExampleError] = {}
-    todo = []
-    for name, path in examples.items():
-        key = cache_key(path.read_bytes(), env)
-        found = state.memory.get(key) or state.cache.load(name, key)
-        if found is None:
-            todo.append((name, path, key))
-        else:
-            results[name] = state.memory[key] = found
-    if todo:
-        log.info(f"examples: running {len(todo)} of {len(examples)} (the rest are cached)")
-        limit, root, cache = timeout_s(), state.root, state.cache
-        cores = os.cpu_count() or 1
-        workers = min(len(todo), cores)
-        threads = max(1, cores // workers)  # kernels side by side share the cores
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                name: (key, pool.submit(
-                    run_example, name, path, root, cache, key, limit, threads))
-                for name, path, key in todo
-            }
-            for name, (key, future) in futures.items():
-                try:
-                    result = future.result()
-                    log.info(f"examples: {name} ran on {result.device} in {result.seconds:.1f} s")
-                except ExampleError as exc:
-                    # INFO, not ERROR: strict mode would abort `serve`, which must keep
-                    # going; `build` raises below anyway, and the page shows the error.
-                    result = exc
-                    log.info(f"examples: {name} FAILED: {str(exc).splitlines()[0]}")
-                results[name] = state.memory[key] = result
-    return dict(sorted(results.items()))
-
-
-def add_files(files, config, result: Result, lang: str, default: str) -> None:
-    stem = result.name.rsplit("/", 1)[-1]
-    assets = {f["file"]: result.path(f["file"]) for f in result.figures}
-    assets |= {wav: result.path(wav) for wav in result.audio}
-    assets |= {f"{stem}.py": result.source, f"{stem}.ipynb": result.notebook}
-    for file, path in assets.items():
-        files.append(File.generated(config, asset_uri(result.name, file), abs_src_path=str(path)))
-    pages = state.root / ".cache" / "pages" / lang
-    src = pages / page_uri(result.name)
-    write_if_changed(src, render_notebook_page(result, result.nb, lang))
-    prefix = "" if lang == default else f"{lang}/"
-    dest = f"{prefix}examples/{result.name}/index.html"
+def add_files(files, config, result: Result, lang: str, prefix: str) -> None:
+    """This language's files of one example, and its notebook page."""
+    for file, path in downloads(result, lang).items():
+        uri = asset_uri(result.name, file, prefix)
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
+    pages = state.project.root / ".cache" / "pages" / lang
+    write_if_changed(pages / page_uri(result.name), render_notebook_page(result, lang, prefix))
     files.append(
         File(page_uri(result.name), str(pages), config.site_dir, config.use_directory_urls,
-             dest_uri=dest)
+             dest_uri=f"{prefix}examples/{result.name}/index.html")
     )
 
 

@@ -1,5 +1,5 @@
-"""The example runner, end to end: a throwaway project with tiny examples, built by the
-real `mkdocs build` / `mkdocs serve` with the real mkdocs.yml and hooks."""
+"""The example runner behind the site, end to end: a throwaway project with tiny examples,
+built by the real `mkdocs build` / `mkdocs serve` with the real mkdocs.yml and hooks."""
 
 from __future__ import annotations
 
@@ -16,17 +16,24 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from mkdocs.utils.yaml import yaml_load
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]
 
 HELLO = '''\
-# %% [markdown]
+# %% [markdown] lang="zh"
+# # 你好
+# 一个小例子。
+
+# %% [markdown] lang="en"
 # # Hello
 # A tiny example.
 
 # %%
 import matplotlib.pyplot as plt
+
+from audiodl.figure_language import tr
 
 with open("runs.log", "a") as log:  # one line per run: the tests count them
     log.write("hello\\n")
@@ -35,8 +42,10 @@ print("<script>alert('x')</script>")
 
 # %%
 fig, ax = plt.subplots()
-ax.plot([0, 1], [0, 1])
-ax.set_title("A line")
+ax.plot([0, 1], [0, 1], label=tr("直线", "line"))
+ax.set_title(tr("一条直线", "A line"))
+ax.set_xticks([0, 1], [tr("起点", "start"), tr("终点", "end")])
+ax.legend()
 plt.show()
 '''
 
@@ -67,10 +76,15 @@ PAGE = {
 def make_project(tmp_path: Path, examples: dict[str, str], marker: str) -> Path:
     """mkdocs.yml as the course has it (hooks from this repo, no nav), a home page pair,
     a demo page pair holding ``marker``, and examples/demo/<name>.py."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["hooks"] = [str(ROOT / h) for h in config["hooks"]]
+    if "custom_dir" in config["theme"]:
+        config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
     config.pop("nav")
-    config["plugins"][1]["i18n"]["languages"][1].pop("nav_translations")
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "i18n" in plugin:
+            for language in plugin["i18n"]["languages"]:
+                language.pop("nav_translations", None)
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
     docs = tmp_path / "docs"
     (docs / "stylesheets").mkdir(parents=True)
@@ -117,16 +131,25 @@ def built(tmp_path_factory):
     return project, docs_before, runs_after_first, second
 
 
-def test_both_languages_embed_figure_text_and_device_line(built):
+def test_each_language_embeds_its_own_figure_alt_caption_and_device_line(built):
     project = built[0]
-    zh = (project / "site" / "demo" / "index.html").read_text(encoding="utf-8")
-    en = (project / "site" / "en" / "demo" / "index.html").read_text(encoding="utf-8")
-    cases = [(zh, "图 1 · A line", "上运行，用时"), (en, "Figure 1 · A line", "Ran on CPU")]
-    for html, figure, ran in cases:
-        assert 'alt="A line"' in html and figure in html and ran in html
+    site = project / "site"
+    zh = (site / "demo" / "index.html").read_text(encoding="utf-8")
+    en = (site / "en" / "demo" / "index.html").read_text(encoding="utf-8")
+    cases = [
+        (zh, 'alt="一条直线"', "图 1 · 一条直线", "上运行，用时", "figure-1.zh.png"),
+        (en, 'alt="A line"', "Figure 1 · A line", "Ran on CPU", "figure-1.en.png"),
+    ]
+    for html, alt, caption, ran, image in cases:
+        assert alt in html and caption in html and ran in html
+        assert f"examples/demo/hello/{image}" in html
         assert "shape (2, 3)" in html
-        assert "examples/demo/hello/figure-1.png" in html
-    assert (project / "site" / "examples" / "demo" / "hello" / "figure-1.png").stat().st_size > 1000
+    assert "A line" not in zh and "一条直线" not in en
+    zh_png = site / "examples" / "demo" / "hello" / "figure-1.zh.png"
+    en_png = site / "en" / "examples" / "demo" / "hello" / "figure-1.en.png"
+    assert zh_png.stat().st_size > 1000 and en_png.stat().st_size > 1000
+    assert zh_png.read_bytes() != en_png.read_bytes()
+    assert not (site / "examples" / "demo" / "hello" / "figure-1.en.png").exists()
 
 
 def test_printed_html_is_text_not_markup(built):
@@ -147,26 +170,32 @@ def test_each_example_runs_once_across_languages_and_builds(built):
     assert "running" not in second.stderr  # the warm build ran nothing
 
 
-def test_downloads_and_notebook_pages_in_both_languages(built):
+def test_downloads_and_notebook_pages_in_each_language(built):
     project = built[0]
     site = project / "site"
-    folder = site / "examples" / "demo" / "hello"
-    assert (folder / "hello.py").read_text() == HELLO
-    nb = nbformat.read(folder / "hello.ipynb", as_version=4)
-    nbformat.validate(nb)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert any("shape (2, 3)" in o.get("text", "") for o in outputs)
-    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2]
-    for page, title, other in [
-        (site / "examples/demo/hello/index.html", "示例笔记本：demo/hello",
-         "en/examples/demo/hello/"),
-        (site / "en/examples/demo/hello/index.html", "Example notebook: demo/hello",
-         "examples/demo/hello/"),
+    for lang, prefix, mine, other, alt, switch_to in [
+        ("zh", "", "一个小例子。", "A tiny example.", "一条直线", "en/examples/demo/hello/"),
+        ("en", "en/", "A tiny example.", "一个小例子。", "A line", "examples/demo/hello/"),
     ]:
-        html = page.read_text(encoding="utf-8")
-        assert title in html and 'alt="A line"' in html and "A tiny example." in html
+        folder = site / f"{prefix}examples" / "demo" / "hello"
+        assert (folder / "hello.py").read_text() == HELLO
+        nb = nbformat.read(folder / "hello.ipynb", as_version=4)
+        nbformat.validate(nb)
+        prose = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert mine in prose and other not in prose, lang
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert any("shape (2, 3)" in o.get("text", "") for o in outputs)
+        figures = [o for o in outputs if "image/png" in o.get("data", {})]
+        assert [f.data["text/plain"] for f in figures] == [alt]
+        assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2]
+        assert all(not k.startswith("application/vnd.audiodl")
+                   for o in outputs for k in o.get("data", {}))
+        html = (folder / "index.html").read_text(encoding="utf-8")
+        title = {"zh": "示例笔记本：demo/hello", "en": "Example notebook: demo/hello"}[lang]
+        assert title in html and f'alt="{alt}"' in html and mine in html and other not in html
+        assert 'href="hello.ipynb"' in html
         switcher = [line for line in html.splitlines() if "hreflang=" in line]
-        assert any(other in line for line in switcher), switcher
+        assert any(switch_to in line for line in switcher), switcher
 
 
 def test_nothing_is_written_under_docs(built):
@@ -178,7 +207,7 @@ def test_corrupt_cache_entry_is_run_again(built, tmp_path):
     project = built[0]
     entries = list((project / ".cache" / "examples" / "demo" / "hello").iterdir())
     assert len(entries) == 1
-    (entries[0] / "notebook.ipynb").write_text('{"cells": [', encoding="utf-8")  # truncated
+    (entries[0] / "notebook.zh.ipynb").write_text('{"cells": [', encoding="utf-8")  # truncated
     before = runs(project)
     result = build(project)
     assert result.returncode == 0, result.stderr
@@ -253,8 +282,10 @@ def test_two_builds_at_once_share_one_good_cache_entry(tmp_path):
     entries = [p for p in (project / ".cache/examples/demo/hello").iterdir()]
     assert len(entries) == 1 and not entries[0].name.startswith(".")
     data = json.loads((entries[0] / "result.json").read_text())
-    assert data["figures"][0]["alt"] == "A line"
-    nbformat.validate(nbformat.read(entries[0] / "notebook.ipynb", as_version=4))
+    assert data["figures"][0]["en"]["alt"] == "A line"
+    assert data["figures"][0]["zh"]["alt"] == "一条直线"
+    for lang in ("zh", "en"):
+        nbformat.validate(nbformat.read(entries[0] / f"notebook.{lang}.ipynb", as_version=4))
 
 
 def free_port() -> int:
@@ -298,12 +329,19 @@ def test_serve_shows_a_failing_example_and_recovers(tmp_path):
         server.wait(timeout=30)
 
 
-def test_device_fallback_is_said_on_the_page():
-    sys.path.insert(0, str(ROOT / "hooks"))
-    from example_markdown import Marker, render_result
-    from example_runner import Result
+def hooks_on_path() -> None:
+    for folder in (ROOT, ROOT / "hooks"):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
 
-    result = Result(name="demo/x", device="CPU (x86_64)", seconds=1.0, text="",
+
+def test_device_fallback_is_said_on_the_page():
+    hooks_on_path()
+    from example_markdown import Marker, render_result
+
+    from runner.cache import Result
+
+    result = Result(name="demo/x", key="k", device="CPU (x86_64)", seconds=1.0, text="",
                     device_note="CUDA present but unusable (RuntimeError: no kernel image)",
                     folder=Path("/nowhere"))
     marker = Marker(1, "demo/x", "demo/x", False, None)
@@ -313,18 +351,29 @@ def test_device_fallback_is_said_on_the_page():
 
 
 def test_marker_options_select_what_is_shown():
-    sys.path.insert(0, str(ROOT / "hooks"))
+    hooks_on_path()
     from example_markdown import parse_marker, render_result
-    from example_runner import Result
 
-    result = Result(name="demo/x", device="CPU", device_note=None, seconds=1.0, text="hi\n",
-                    figures=[{"file": "figure-1.png", "alt": "One"},
-                             {"file": "figure-2.png", "alt": "Two"}],
+    from runner.cache import Result
+
+    def both(file, zh, en):
+        return {"zh": {"file": file, "alt": zh}, "en": {"file": file, "alt": en}}
+
+    result = Result(name="demo/x", key="k", device="CPU", device_note=None, seconds=1.0,
+                    text="hi\n", figures=[both("figure-1.png", "一", "One"),
+                                          both("figure-2.png", "二", "Two")],
                     audio=["tone.wav"], folder=Path("/nowhere"))
 
     def shown(spec):
         md = render_result(result, parse_marker(spec, "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
         return ("figure-1" in md, "figure-2" in md, "hi" in md, "tone.wav" in md)
+
+    zh = render_result(result, parse_marker("demo/x figure=2", "p.md", 1, {"demo/x"}), "zh",
+                       "p.md", "p/")
+    assert "![二](examples/demo/x/figure-2.png)" in zh and "图 2 · 二" in zh
+    en = render_result(result, parse_marker("demo/x figure=2", "p.md", 1, {"demo/x"}), "en",
+                       "p.en.md", "en/p/", prefix="en/")
+    assert "![Two](en/examples/demo/x/figure-2.png)" in en and "Figure 2 · Two" in en
 
     assert shown("demo/x") == (True, True, True, True)
     assert shown("demo/x figure=2") == (False, True, False, False)
@@ -337,7 +386,7 @@ def test_marker_options_select_what_is_shown():
 
 
 def test_output_with_backticks_cannot_close_its_fence():
-    sys.path.insert(0, str(ROOT / "hooks"))
+    hooks_on_path()
     from example_markdown import fenced
 
     block = fenced("a\n```\nb")
