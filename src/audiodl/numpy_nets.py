@@ -4,7 +4,8 @@
 Both are fully connected networks with the sigmoid after every layer, as in the course
 notes. Weights are stored the way the notes write them, shape (inputs, outputs), so a
 layer is ``x @ weight + bias``; ``torch.nn.Linear`` stores the transpose, (outputs,
-inputs). A batch of inputs of shape (B, inputs) works as well as a single vector.
+inputs): the course's ``W`` (one row per neuron, docs/ch3/neural-networks.md) is
+``weight.T``. A batch of inputs of shape (B, inputs) works as well as a single vector.
 """
 
 from __future__ import annotations
