@@ -46,6 +46,13 @@ serve: setup
 build: setup
 	$(BIN)/mkdocs build --strict
 
+# Run every missing or stale example into the cache the build uses (runner/, no MkDocs).
+# Options through ARGS: make examples ARGS=--list, ARGS="--only ch3/conv_image",
+# ARGS="pack results.tar.gz", ARGS="unpack results.tar.gz" (README, "Examples").
+.PHONY: examples
+examples: setup
+	$(BIN)/python -m runner $(ARGS)
+
 lint: setup
 	$(BIN)/ruff check src tests hooks examples bench
 	@# the GitHub workflows: valid against GitHub's schema, and no unsafe pattern
