@@ -49,9 +49,9 @@ def draw_input(ax, n, kernel_size, stride, padding, dilation):
                 ax.add_patch(Rectangle((starts[1] + dc + 0.08, dr + 0.08), 0.84, 0.84,
                                        fill=False, edgecolor="C3", lw=1.8))
     out = len(starts)
-    ax.set_title(f"k={kernel_size}, s={stride}, p={padding}, d={dilation}\n"
-                 + tr(f"{n}×{n} 的输入 → {out}×{out} 的输出",
-                      f"{n}x{n} input -> {out}x{out} output"), fontsize=10)
+    params = f"k={kernel_size}, s={stride}, p={padding}, d={dilation}"
+    ax.set_title(tr(f"{params}\n{n}×{n} 的输入 → {out}×{out} 的输出",
+                    f"{params}\n{n}x{n} input -> {out}x{out} output"), fontsize=10)
     ax.set_xlim(-0.1, size + 0.1)
     ax.set_ylim(size + 0.1, -0.1)
     ax.set_aspect("equal")
