@@ -67,8 +67,22 @@ def pages(site: Path) -> list[str]:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """A static host like GitHub Pages: a missing address gets the site's 404.html, with
+    status 404."""
+
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         pass
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or self.command != "GET" or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @contextlib.contextmanager

@@ -49,22 +49,141 @@ def test_copy_button_copies_the_code(browser, base_url):
         f"/ch3/perceptron/: copy button gave {copied[:80]!r}, block has {code[:80]!r}")
 
 
-@pytest.mark.parametrize("home, query, target", [
-    ("", "卷积", "ch3/conv/"),
-    ("en/", "convolution", "en/ch3/conv/"),
-])
-def test_search_finds_the_convolution_page(context, base_url, home, query, target):
+# Searches a reader might type, each with the page that must come up in the first three:
+# single terms and phrases, written from the pages of chapters 2 and 3 and the glossary.
+SEARCHES = {
+    "zh": [
+        ("张量", "ch2/tensors/"),
+        ("广播", "ch2/tensors/"),
+        ("DataLoader", "ch2/data/"),
+        ("划分训练集与测试集", "ch2/data/"),
+        ("SummaryWriter", "ch2/tensorboard/"),
+        ("conda", "ch2/environment/"),
+        ("state_dict", "ch2/modules/"),
+        ("把模型搬到设备上", "ch2/modules/"),
+        ("卷积层", "ch3/conv/"),
+        ("互相关", "ch3/conv/"),
+        ("感受野", "ch3/conv/"),
+        ("输出尺寸", "ch3/conv/"),
+        ("最大池化", "ch3/pooling/"),
+        ("梯度消失", "ch3/activations/"),
+        ("感知机", "ch3/perceptron/"),
+        ("展平", "ch3/linear/"),
+        ("两个线性层叠起来", "ch3/linear/"),
+        ("监督学习", "ch3/machine-learning/"),
+        ("隐藏层", "ch3/neural-networks/"),
+        ("梅尔", "ch3/audio-classifier/"),
+        ("术语表", "glossary/"),
+    ],
+    "en": [
+        ("broadcasting", "en/ch2/tensors/"),
+        ("DataLoader", "en/ch2/data/"),
+        ("training and test sets", "en/ch2/data/"),
+        ("SummaryWriter", "en/ch2/tensorboard/"),
+        ("conda", "en/ch2/environment/"),
+        ("state_dict", "en/ch2/modules/"),
+        ("moving a model to a device", "en/ch2/modules/"),
+        ("convolutional layer", "en/ch3/conv/"),
+        ("cross-correlation", "en/ch3/conv/"),
+        ("receptive field", "en/ch3/conv/"),
+        ("output size", "en/ch3/conv/"),
+        ("max pooling", "en/ch3/pooling/"),
+        ("vanishing gradients", "en/ch3/activations/"),
+        ("perceptron", "en/ch3/perceptron/"),
+        ("flatten", "en/ch3/linear/"),
+        ("stacked linear layers", "en/ch3/linear/"),
+        ("supervised learning", "en/ch3/machine-learning/"),
+        ("hidden layer", "en/ch3/neural-networks/"),
+        ("mel filterbank", "en/ch3/audio-classifier/"),
+        ("glossary", "en/glossary/"),
+    ],
+}
+HOMES = {"zh": "", "en": "en/"}
+RESULT_PAGES = """() => [...document.querySelectorAll(
+  ".md-search-result__item > .md-search-result__link")].map((a) => a.href.split(/[?#]/)[0])"""
+SETTLED = """() => document.querySelector(".md-search-result__item")
+  || document.querySelector(".md-search-result__meta").textContent.match(/\\d|没有|No /)"""
+
+
+def search(page, query: str) -> list[str]:
+    """Type `query` into the open search box; the result pages (URLs), best first."""
+    box = page.locator(".md-search__input")
+    box.fill("")
+    box.press("End")  # Material reads the box on keyup
+    page.wait_for_function("() => !document.querySelector('.md-search-result__item')")
+    box.fill(query)
+    box.press("End")
+    page.wait_for_function(SETTLED, timeout=20_000)
+    return list(dict.fromkeys(page.evaluate(RESULT_PAGES)))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_search_finds_the_page_in_the_top_three(context, base_url, lang):
     page = context.new_page()
-    page.goto(base_url + home)
-    search = page.locator(".md-search__input")
-    search.click()
-    search.press_sequentially(query, delay=50)
-    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    indexes = []
+    page.on("request", lambda r: "search_index" in r.url and indexes.append(r.url))
+    page.goto(base_url + HOMES[lang])
+    page.locator(".md-search__input").click()
+    ranks, misses, strays = [], [], []
+    for query, target in SEARCHES[lang]:
+        found = search(page, query)
+        rank = found.index(base_url + target) + 1 if base_url + target in found else None
+        ranks.append(rank)
+        if rank is None or rank > 3:
+            misses.append(f"{query!r} -> /{target} ranked {rank}; top: {found[:3]}")
+        other = [u for u in found if u.startswith(base_url + "en/") != (lang == "en")]
+        if other:
+            strays.append(f"{query!r}: {other[:3]}")
+    at1 = sum(r == 1 for r in ranks) / len(ranks)
+    at3 = sum(r is not None and r <= 3 for r in ranks) / len(ranks)
+    print(f"search {lang}: {len(ranks)} queries, recall@1 {at1:.2f}, recall@3 {at3:.2f}")
+    assert indexes == [f"{base_url}{HOMES[lang]}search/search_index.json"], (
+        f"{lang} site loaded the search indexes {indexes}")
+    assert not strays, f"{lang} site: results from the other language: {strays}"
+    assert not misses, f"{lang} site: recall@3 {at3:.2f}, misses:\n  " + "\n  ".join(misses)
+
+
+def test_search_keeps_chinese_words_whole(context, base_url):
+    """梅尔 is searched, listed and highlighted as 梅尔 (Material alone made it 梅)."""
+    page = context.new_page()
+    page.goto(base_url)
+    page.locator(".md-search__input").click()
+    search(page, "梅尔")
+    marks = page.eval_on_selector_all(".md-search-result__item mark", "(ms) => ms.map((m) => "
+                                      "m.textContent)")
+    assert marks and all(m.startswith("梅尔") for m in marks), f"result highlights: {marks}"
     links = page.eval_on_selector_all(
-        ".md-search-result__item > .md-search-result__link",
-        "(links) => links.map((a) => a.href.split(/[?#]/)[0])")
-    top = list(dict.fromkeys(links))[:3]
-    assert base_url + target in top, f"/{home}: searching {query!r}: top pages {top}"
+        ".md-search-result__item .md-search-result__link",
+        "(links) => links.map((a) => new URL(a.href).searchParams.get('h')).filter(Boolean)")
+    assert links and set(links) == {"梅尔"}, f"highlight terms passed to the pages: {links}"
+    page.click(".md-search-result__item .md-search-result__link[href*='h=']")
+    page.wait_for_selector("mark[data-md-highlight]")
+    on_page = page.eval_on_selector_all("mark[data-md-highlight]", "(ms) => ms.map((m) => "
+                                        "m.textContent)")
+    assert set(on_page) == {"梅尔"}, f"{page.url}: highlighted {sorted(set(on_page))}"
+
+
+@pytest.mark.parametrize("missing", ["no-such-page/", "en/ch3/no-such-page/"])
+def test_missing_page_gets_the_404_page(context, base_url, missing):
+    """A missing address gets 404.html (as GitHub Pages serves it): it loads cleanly and
+    its language switcher leads to each language's home page."""
+    page = context.new_page()
+    errors = []
+    # The browser reports the document's own 404 status in the console: that one is the
+    # point of the page; any other error or failed request is not.
+    page.on("console", lambda m: m.type == "error" and m.location.get("url") != base_url + missing
+            and errors.append(f"{m.text} at {m.location.get('url')}"))
+    page.on("response", lambda r: r.status >= 400 and r.url != base_url + missing
+            and errors.append(f"{r.url} (HTTP {r.status})"))
+    response = page.goto(base_url + missing)
+    page.wait_for_load_state("networkidle")
+    assert response.status == 404 and page.locator("h1").inner_text() == "404"
+    assert not errors, f"/{missing}: {errors}"
+    for lang, home in HOMES.items():
+        page.hover(".md-header__option .md-select")
+        page.click(f".md-select__link[hreflang={lang}]")
+        page.wait_for_url(base_url + home)
+        page.go_back()
 
 
 def test_dark_mode_toggle_persists(context, base_url):
