@@ -49,8 +49,8 @@ def save_wav(path: str | Path, wave: torch.Tensor, sr: int) -> Path:
 
 def load_speech() -> tuple[torch.Tensor, int]:
     """The course's speech sample: "Audio signal processing and deep learning.",
-    spoken by espeak-ng (``src/audiodl/data/make_speech.sh``), mono, 16 kHz, (1, T)."""
-    return load_wav(files("audiodl") / "data" / "speech.wav")
+    spoken by espeak-ng (``src/audiodl/assets/make_speech.sh``), mono, 16 kHz, (1, T)."""
+    return load_wav(files("audiodl") / "assets" / "speech.wav")
 
 
 def spectrogram(
