@@ -124,15 +124,6 @@ async def visit_phone(context, base_url: str, path: str) -> dict:
     return seen
 
 
-async def empty_index(route):
-    """The real index's config with no documents: the phone visit checks layout and the
-    console, and building the whole index again on every page only costs CPU (the desktop
-    visit of the same page builds it)."""
-    response = await route.fetch()
-    index = await response.json()
-    await route.fulfill(response=response, json={"config": index["config"], "docs": []})
-
-
 async def visit_all(base_url: str, paths: list[str]) -> dict[str, dict]:
     from playwright.async_api import async_playwright
 
@@ -143,7 +134,6 @@ async def visit_all(base_url: str, paths: list[str]) -> dict[str, dict]:
                                             color_scheme="light")
         phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                           color_scheme="dark")
-        await phone.route("**/search/search_index.json", empty_index)
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(path):

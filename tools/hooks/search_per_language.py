@@ -7,8 +7,13 @@ this hook splits that index by language: the default language's pages stay in
 ``search/search_index.json``, each other language's go to ``<lang>/search/search_index.json``
 (locations made relative to that language's root). ``overrides/main.html`` points each
 page's search at its own language's root, the only thing Material uses that base for.
-The index is written as UTF-8 rather than ``\\uXXXX`` escapes (a Chinese character is 3
-bytes instead of 6).
+
+Material fetches the whole index on every page view, which was more than half of a page's
+first load and grows with every chapter. Here ``search_index.json`` keeps only the config
+(the page needs it to highlight ``?h=`` terms) and the documents go to ``search_docs.js``,
+which ``search_worker_prelude.js`` (put in front of Material's worker) loads when the
+reader first searches. The documents are UTF-8, not ``\\uXXXX`` escapes (a Chinese
+character is 3 bytes instead of 6).
 
 Chinese is cut into words by jieba at build time (Material's search plugin); jieba cuts a
 term it does not know differently from place to place (``语谱图`` here, ``语谱 图`` there),
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -41,6 +47,7 @@ from mkdocs.plugins import event_priority
 log = logging.getLogger("mkdocs.hooks.search_per_language")
 
 SHIM = "assets/javascripts/iframe-worker-shim.js"
+PRELUDE = Path(__file__).with_name("search_worker_prelude.js")
 
 # The two bounds in the minified worker's segment(query, index) (see the docstring).
 _INNER_LOOP = re.compile(r"for\(let (\w+)=(\w+)\+1;\1<(\w+)\.length;\1\+\+\)\3\.slice\(\2,\1\)in ")
@@ -98,8 +105,9 @@ def languages(config) -> list[tuple[str, str]]:
     return sorted(out, key=lambda pair: pair[1] != "")
 
 
-def split_index(site: Path, langs: list[tuple[str, str]]) -> dict[str, int]:
-    """Split site/search/search_index.json by language; returns entries per language."""
+def split_index(site: Path, langs: list[tuple[str, str]], worker_dir: Path) -> dict[str, int]:
+    """Split site/search/search_index.json by language into each language's config-only
+    search_index.json and its search_docs.js; returns entries per language."""
     merged = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
     others = [prefix for _, prefix in langs if prefix]
     counts = {}
@@ -112,24 +120,30 @@ def split_index(site: Path, langs: list[tuple[str, str]]) -> dict[str, int]:
         # lunr's own language support ("zh": lunr.zh, lunr.multi, lunr.stemmer.support)
         # only adds pipeline steps that mkdocs.yml's `pipeline: []` turns off again, and
         # jieba has already cut the Chinese into words: no language script to load.
-        config = {**merged["config"], "lang": ["en"]}
-        data = json.dumps({"config": config, "docs": docs}, ensure_ascii=False,
-                          separators=(",", ":"))
         out = site / prefix / "search"
         out.mkdir(parents=True, exist_ok=True)
-        (out / "search_index.json").write_text(data, "utf-8")
+        docs_js = os.path.relpath(out / "search_docs.js", worker_dir).replace(os.sep, "/")
+        config = {**merged["config"], "lang": ["en"], "docs_js": docs_js}
+        index = json.dumps({"config": config, "docs": []}, ensure_ascii=False,
+                           separators=(",", ":"))
+        (out / "search_index.json").write_text(index, "utf-8")
+        docs_json = json.dumps(docs, ensure_ascii=False, separators=(",", ":"))
+        (out / "search_docs.js").write_text(f"var __docs = {docs_json};\n", "utf-8")
         counts[locale] = len(docs)
     return counts
 
 
-def patch_worker(site: Path) -> list[str]:
-    """Fix the two bounds in the built search worker; returns what could not be patched."""
-    workers = sorted((site / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+def patch_worker(workers: list[Path]) -> list[str]:
+    """Fix the two bounds in the built search worker and put the prelude in front of it;
+    returns what could not be patched."""
     if not workers:
         return ["no search worker found under assets/javascripts/workers/"]
+    prelude = PRELUDE.read_text("utf-8")
     problems = []
     for worker in workers:
         js = worker.read_text("utf-8")
+        if js.startswith(prelude):
+            continue  # already patched (a dirty rebuild)
         js, inner = _INNER_LOOP.subn(lambda m: m[0].replace(f"{m[1]}<{m[3]}.length",
                                                             f"{m[1]}<={m[3]}.length"), js)
         js, last = _LAST_WORD.subn(lambda m: m[0].replace(".length-1&&", ".length&&"), js)
@@ -137,7 +151,7 @@ def patch_worker(site: Path) -> list[str]:
             problems.append(f"{worker.name}: segment() bounds found {inner}/{last} times, "
                             "expected 1/1 (has Material's search worker changed?)")
             continue
-        worker.write_text(js, "utf-8")
+        worker.write_text(prelude + js, "utf-8")
     return problems
 
 
@@ -150,10 +164,11 @@ def on_post_build(config):
     if not (site / "search" / "search_index.json").exists():
         return
     langs = languages(config)
-    counts = split_index(site, langs)
-    for problem in patch_worker(site):
+    worker_dir = site / "assets" / "javascripts" / "workers"
+    counts = split_index(site, langs, worker_dir)
+    for problem in patch_worker(sorted(worker_dir.glob("search.*.min.js"))):
         log.warning(f"tools/hooks/search_per_language.py: {problem}")
-    if _offline(config):
+    if _offline(config):  # under file:// Material loads the index as a script
         for _, prefix in langs:
             folder = site / prefix / "search"
             data = (folder / "search_index.json").read_text("utf-8")
