@@ -3,8 +3,8 @@
 #
 # 把本章用 numpy 实现的两个网络画出来：一个是浅层网络，3 个输入、4 个隐藏单元、3 个输出；
 # 另一个是深层网络，3 个输入，三个隐藏层分别有 3、2、3 个单元，1 个输出。图中每个圆代表一个
-# 神经元，每条线代表一个权重；相邻两层上方标注的“W”是这两层之间权重矩阵的形状，即
-# （前一层单元数 × 后一层单元数）。
+# 神经元，每条线代表一个权重；相邻两层上方标注的“W”是这两层之间权重矩阵的形状：每个
+# 神经元占一行，即（后一层单元数 × 前一层单元数），和 `nn.Linear.weight` 一样。
 
 # %% [markdown] lang="en"
 # # Input, hidden and output layers
@@ -12,7 +12,7 @@
 # The two networks this chapter builds with numpy, drawn: the shallow one (3 inputs, 4 hidden
 # units, 3 outputs) and the deep one (3 inputs, hidden layers of 3, 2 and 3 units, 1 output).
 # Each circle is a neuron, each line a weight; the "W" between two layers gives the shape of
-# their weight matrix (units before x units after).
+# their weight matrix, one row per neuron: (units after x units before), as `nn.Linear.weight`.
 
 # %%
 from itertools import pairwise
@@ -30,7 +30,7 @@ def draw_network(ax, sizes, names, dx=1.6):
         for y0 in ys[layer]:
             for y1 in ys[layer + 1]:
                 ax.plot([layer * dx, (layer + 1) * dx], [y0, y1], color="0.6", lw=0.8, zorder=1)
-        ax.text((layer + 0.5) * dx, max(sizes) / 2 + 0.05, f"W: {n_in}x{n_out}", ha="center",
+        ax.text((layer + 0.5) * dx, max(sizes) / 2 + 0.05, f"W: {n_out}x{n_in}", ha="center",
                 fontsize=8, color="0.3")
     for layer, column in enumerate(ys):
         for y in column:
