@@ -115,3 +115,11 @@ def test_a_named_cjk_font_is_used(monkeypatch):
     monkeypatch.setenv("AUDIODL_CJK_FONT", found)
     assert fl.use_cjk_font() == found
     assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", found]
+    # DejaVu Sans comes first, so minus signs stay U+2212 and still have a glyph
+    assert matplotlib.rcParams["axes.unicode_minus"]
+    fig, ax = plt.subplots()
+    ax.plot([-3, 3], [-2, 2])
+    ax.set_title(tr("负数 −1", "negative −1"))
+    with drawn_in(fig, "zh"), fl.glyphs_checked("zh"):
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)

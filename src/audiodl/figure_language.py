@@ -95,7 +95,6 @@ def use_cjk_font() -> str:
     # Named, not the generic "sans-serif": matplotlib falls back glyph by glyph only
     # along a list of named families.
     mpl.rcParams["font.family"] = ["DejaVu Sans", found]
-    mpl.rcParams["axes.unicode_minus"] = False  # CJK fonts often lack U+2212
     _cjk_font = found
     return found
 
