@@ -25,7 +25,7 @@ from pathlib import Path
 
 from runner.batch import select
 from runner.cache import Cache, Result, read_entry
-from runner.keys import CACHE_FORMAT, Environment, digest
+from runner.keys import CACHE_FORMAT, RUNNER_SHA, Environment, digest
 from runner.project import Project
 
 KIND = "audiodl-examples"
@@ -58,6 +58,7 @@ def pack(project: Project, archive: Path, names: Iterable[str] | None = None) ->
     manifest = {
         "kind": KIND,
         "cache_format": CACHE_FORMAT,
+        "runner_sha": RUNNER_SHA,
         "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "entries": [{"name": r.name, "key": r.key, "source_sha": r.source_sha,
                      "package_sha": r.package_sha, "device": r.device} for r in entries],
@@ -130,6 +131,12 @@ def _manifest(tar: tarfile.TarFile, archive: Path) -> dict:
             f"{archive}: its results have cache format {manifest.get('cache_format')}, this "
             f"runner reads {CACHE_FORMAT}. Run the examples there with the same commit of "
             "this repository (runner/ included) and pack again."
+        )
+    if manifest.get("runner_sha") != RUNNER_SHA:
+        raise ArchiveError(
+            f"{archive}: made by another version of the runner (runner/kernel_side.py draws "
+            "the figures differently there). Run the examples there with the same commit of "
+            "this repository and pack again."
         )
     return manifest
 

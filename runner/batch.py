@@ -80,6 +80,8 @@ def results(
     for name, path in scripts.items():
         key = env.key(path.read_bytes())
         found = None if force else memory.get(key)
+        if isinstance(found, Result) and not found.folder.is_dir():
+            found = None  # replaced meanwhile (make examples --force, an unpack)
         if found is None and not force:
             found = cache.load(name, key)
             if found is not None and found.stale_because(env) is not None:

@@ -1,7 +1,8 @@
 """What identifies a cached result, and what it ran on.
 
 The key of a result hashes what decides its content: the example's source, the installed
-``audiodl`` package and the cache format. Where it ran (torch's version, the device kind)
+``audiodl`` package, the code that draws the figures in the kernel (``kernel_side.py``) and
+the cache format. Where it ran (torch's version, the device kind)
 is recorded in the result, not hashed into the key: results made on a GPU machine carry
 the same keys as here, so they can be unpacked and used here (see ``archive``). A result
 made here is stale when torch or the device kind changed since; an unpacked one is used
@@ -52,8 +53,17 @@ def package_digest(root: Path | None = None) -> str:
     return h.hexdigest()
 
 
+def runner_digest() -> str:
+    """The runner's part of every key: the cache format and the code run in the kernel."""
+    kernel_side = (Path(__file__).parent / "kernel_side.py").read_bytes()
+    return digest(f"{CACHE_FORMAT}\0".encode() + kernel_side)
+
+
+RUNNER_SHA = runner_digest()
+
+
 def cache_key(source_sha: str, package_sha: str) -> str:
-    return digest(f"{CACHE_FORMAT}\0{package_sha}\0{source_sha}".encode())[:20]
+    return digest(f"{RUNNER_SHA}\0{package_sha}\0{source_sha}".encode())[:20]
 
 
 def device_kind() -> str:

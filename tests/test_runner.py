@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 
 from runner import archive, batch  # noqa: E402
 from runner.cache import Cache, ExampleError  # noqa: E402
-from runner.keys import Environment, package_digest, package_files  # noqa: E402
+from runner.keys import RUNNER_SHA, Environment, package_digest, package_files  # noqa: E402
 from runner.project import Project  # noqa: E402
 
 HELLO = '''\
@@ -231,7 +231,7 @@ def test_unpack_rejects_foreign_or_unsafe_archives(tmp_path):
     env = Environment.here()
     key = env.key((here.examples / "demo" / "plain.py").read_bytes())
     evil = tmp_path / "evil.tar.gz"
-    manifest = {"kind": archive.KIND, "cache_format": 3,
+    manifest = {"kind": archive.KIND, "cache_format": 3, "runner_sha": RUNNER_SHA,
                 "entries": [{"name": "demo/plain", "key": key}]}
     with tarfile.open(evil, "w:gz") as tar:
         for name, data in [("manifest.json", json.dumps(manifest).encode()),
@@ -242,6 +242,25 @@ def test_unpack_rejects_foreign_or_unsafe_archives(tmp_path):
     report = archive.unpack(here, evil)
     assert report.done == [] and "unexpected member" in report.left[0][1]
     assert not list(tmp_path.rglob("escaped.txt"))
+
+
+def test_unpack_refuses_an_archive_of_another_runner(gpu_archive, tmp_path):
+    _, out = gpu_archive
+    here = make(tmp_path, {"hello": HELLO, "plain": PLAIN})
+    other = tmp_path / "other.tar.gz"
+    with tarfile.open(out, "r:gz") as src, tarfile.open(other, "w:gz") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["runner_sha"] = "0" * 64
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            dst.addfile(member, io.BytesIO(data))
+    result = cli("unpack", str(other), "--root", str(tmp_path))
+    assert result.returncode == 2
+    assert "made by another version of the runner" in result.stderr
+    assert [s.state for s in batch.status(here)] == ["missing", "missing"]
 
 
 def test_pack_leaves_out_what_has_no_current_result(tmp_path):
