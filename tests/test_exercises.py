@@ -36,7 +36,6 @@ PENDING = {
     "ch3/neural-networks",
     "ch3/numpy-nets",
     "ch3/perceptron",
-    "ch3/pooling",
 }
 
 TITLE = {"zh": "参考答案", "en": "Solution"}
