@@ -31,7 +31,6 @@ PENDING = {
     "ch3/audio-classifier",
     "ch3/conv",
     "ch3/linear",
-    "ch3/machine-learning",
     "ch3/network",
     "ch3/neural-networks",
     "ch3/numpy-nets",
@@ -306,3 +305,44 @@ def test_content_pages_skip_overviews_and_missing_chapters(tmp_path):
     for name in ("index.md", "index.en.md", "corrections.md", "a.md", "a.en.md"):
         write(tmp_path, "", name)
     assert [p.name for p in content_pages(tmp_path)] == ["a.en.md", "a.md"]
+
+
+# ---------------------------------------------------------------- the overviews' counts
+
+COUNT = {"zh": re.compile(r"练习 (\d+) 道"), "en": re.compile(r"(\d+) exercises?\b")}
+LISTED = re.compile(r"^\d+\.\s+\[[^\]]*\]\((?P<page>[a-z0-9-]+)\.md\)")
+
+
+def overview_counts(index: Path) -> dict[str, int | None]:
+    """{page stem: the exercise count its line states (None if none)} from an overview's
+    numbered list of the chapter's pages."""
+    found = {}
+    for line in index.read_text(encoding="utf-8").splitlines():
+        listed = LISTED.match(line)
+        if listed:
+            count = COUNT[lang_of(index)].search(line)
+            found[listed["page"]] = int(count[1]) if count else None
+    return found
+
+
+OVERVIEWS = sorted(p for c in CHAPTERS for p in (DOCS / c).glob("index*.md"))
+
+
+@pytest.mark.parametrize("index", OVERVIEWS, ids=rel)
+def test_overview_states_each_pages_exercise_count(index):
+    """Readers see at a glance how many exercises a chapter has: the overview lists every
+    content page with its number of exercises, and the number is the page's real count."""
+    suffix = ".en.md" if lang_of(index) == "en" else ".md"
+    stated = overview_counts(index)
+    wrong = []
+    for page in content_pages():
+        if page.parent != index.parent or not page.name.endswith(suffix):
+            continue
+        if lang_of(page) != lang_of(index) or stem_of(page) in PENDING:
+            continue
+        name = stem_of(page).split("/")[1]
+        real = count_exercises(page)
+        if stated.get(name) != real:
+            wrong.append(f"{rel(index)}: {name} has {real} exercises, the overview says "
+                         f"{stated.get(name, 'nothing (page not listed)')}")
+    assert not wrong, "\n".join(wrong)
