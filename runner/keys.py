@@ -30,15 +30,19 @@ def digest(data: bytes) -> str:
 
 def package_files(root: Path) -> list[Path]:
     """The files of the audiodl package that an installed copy has too: its modules and
-    its data (``pyproject.toml`` ships ``data/*.wav``)."""
-    files = [p for p in root.rglob("*.py") if "__pycache__" not in p.parts]
-    files += root.glob("data/*.wav")
-    return sorted(files)
+    its data (``package-data`` in ``pyproject.toml``), not caches or hidden files."""
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and p.suffix != ".pyc"
+        and not any(part == "__pycache__" or part.startswith(".")
+                    for part in p.relative_to(root).parts)
+    )
 
 
 def package_digest(root: Path | None = None) -> str:
     """Hash of the audiodl package's modules and data, the same for an editable checkout
-    and an installed wheel of the same sources."""
+    and an installed wheel of the same sources. Remembered while no file's size or time
+    changes: a build asks twice (once per language), and the data weigh megabytes."""
     if root is None:
         spec = importlib.util.find_spec("audiodl")
         if spec is None or not spec.submodule_search_locations:
@@ -47,10 +51,18 @@ def package_digest(root: Path | None = None) -> str:
                 "or put src/ on PYTHONPATH"
             )
         root = Path(next(iter(spec.submodule_search_locations)))
+    files = package_files(root)
+    stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    if _digests.get(root) and _digests[root][0] == stamp:
+        return _digests[root][1]
     h = hashlib.sha256()
-    for path in package_files(root):
+    for path in files:
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    _digests[root] = (stamp, h.hexdigest())
     return h.hexdigest()
+
+
+_digests: dict[Path, tuple[tuple, str]] = {}
 
 
 def runner_digest() -> str:

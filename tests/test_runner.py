@@ -154,16 +154,26 @@ def test_key_covers_source_and_package_not_the_machine(monkeypatch):
 
 
 def test_package_digest_is_the_same_for_an_installed_copy(tmp_path):
+    """What a wheel of audiodl holds (its modules and the package-data of pyproject.toml)
+    hashes like the source tree: results made with an installed copy unpack here."""
+    import tomllib
+
     import audiodl
 
     src = Path(audiodl.__file__).parent
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = ["**/*.py", *config["tool"]["setuptools"]["package-data"]["audiodl"]]
+    shipped = {f for pattern in patterns for f in src.glob(pattern) if f.is_file()}
+    assert set(package_files(src)) == {f for f in shipped if "__pycache__" not in f.parts}, (
+        "src/audiodl holds files a wheel would not ship: add them to package-data")
     copy = tmp_path / "audiodl"
-    for file in package_files(src):  # what a wheel ships: modules and data/*.wav
+    for file in shipped:
         target = copy / file.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(file.read_bytes())
     (copy / "__pycache__").mkdir()
     (copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"compiled")
+    (copy / ".x.py.swp").write_bytes(b"an editor's")
     assert package_digest(copy) == package_digest(src)
     (copy / "seed.py").write_text("changed")
     assert package_digest(copy) != package_digest(src)
