@@ -83,13 +83,14 @@ def run(project: Project, args) -> int:
 
 def show_list(project: Project, only) -> int:
     rows = status(project, only)
-    width = max((len(r.name) for r in rows), default=4)
-    print(f"{'example':{width}}  {'state':34}  {'last run':>8}  {'ran at (UTC)':25}  device")
+    width = max((len(r.name) for r in rows), default=7)
+    states = max((len(r.state) for r in rows), default=5)
+    print(f"{'example':{width}}  {'state':{states}}  {'last run':>8}  {'ran at (UTC)':19}  device")
     for row in rows:
         last = row.last
         seconds = f"{last.seconds:7.1f}s" if last else ""
         ran_at = (last.ran_at if last else "").replace("+00:00", "")
-        line = f"{row.name:{width}}  {row.state:34}  {seconds:>8}  {ran_at:25}  "
+        line = f"{row.name:{width}}  {row.state:{states}}  {seconds:>8}  {ran_at:19}  "
         print((line + (last.device if last else "")).rstrip())
     return 0
 

@@ -38,8 +38,8 @@ def status(project: Project, names: Iterable[str] | None = None) -> list[Status]
             rows.append(Status(name, f"stale ({found.stale_because(env)})", found))
         else:
             last = cache.latest(name)
-            rows.append(Status(name, "stale (source or audiodl changed)" if last else "missing",
-                               last))
+            why = "stale (source, audiodl or runner changed)" if last else "missing"
+            rows.append(Status(name, why, last))
     return rows
 
 

@@ -118,7 +118,7 @@ def test_cli_runs_lists_and_only(tmp_path):
     (project.examples / "demo" / "hello.py").write_text(HELLO + "\nprint('more')\n")
     rows = {line.split()[0]: line for line in
             cli("--list", "--root", str(tmp_path)).stdout.splitlines()[1:]}
-    assert "stale (source or audiodl changed)" in rows["demo/hello"]
+    assert "stale (source, audiodl or runner changed)" in rows["demo/hello"]
     assert "CPU" in rows["demo/hello"]  # the last run is still shown
 
     unknown = cli("--only", "demo/nowhere", "--root", str(tmp_path))
