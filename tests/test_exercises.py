@@ -29,7 +29,6 @@ MIN_EXERCISES = 3
 PENDING = {
     "ch3/audio-classifier",
     "ch3/conv",
-    "ch3/network",
     "ch3/neural-networks",
     "ch3/numpy-nets",
     "ch3/perceptron",
