@@ -1,5 +1,5 @@
 """The mel scale, a mel filterbank and the log-mel spectrogram
-(docs/ch3/audio-classifier.md, section "spectrogram").
+(docs/ch5/warm-up.md, section "spectrogram").
 
 A power spectrogram has one row per FFT bin, evenly spaced in hertz. Pitch is not heard
 evenly in hertz: the same 100 Hz step is a large change at 100 Hz (100 to 200 Hz, an
@@ -12,6 +12,41 @@ are octaves: 100 to 200 Hz is 133 mel, 1000 to 1100 Hz is 64 mel, 1000 to 2000 H
 spaced in mel pools the bins into a few dozen bands, narrow at low frequencies and wide
 at high ones, and a logarithm turns power into decibels. The result is the standard
 input of audio networks. Everything is batched and follows the input's device.
+
+Conventions, against torchaudio's and librosa's (``tests/test_mel_librosa.py`` holds the
+librosa side; torchaudio is not a dependency, its side is read from its source, 2.x):
+
+- Scale: HTK, ``2595 log10(1 + f / 700)``, as torchaudio's default (``mel_scale="htk"``).
+  librosa's default is Slaney's scale (``htk=False``: linear below 1 kHz, logarithmic
+  above; 1000 Hz is 15 on it, 1000 on the HTK scale); ``htk=True`` gives this one.
+- Filters: triangles of height 1 between corners evenly spaced in mel, no normalisation,
+  as torchaudio's default (``norm=None``). librosa's default ``norm="slaney"`` multiplies
+  each triangle by ``2 / (upper corner - lower corner)`` in hertz (equal area instead of
+  equal height); with ``htk=True, norm=None``, ``librosa.filters.mel`` is this matrix.
+  The shape is (n_mels, n_fft // 2 + 1) as librosa's; torchaudio's ``melscale_fbanks``
+  returns the transpose and spaces its bins up to ``sr // 2`` (an odd ``sr`` moves them
+  slightly). Built in float64; librosa's default dtype and torchaudio's are float32.
+- Power: ``|STFT|**2`` (``power=2.0`` in both libraries) with a periodic Hann window and
+  centred frames padded by reflection, as torchaudio's ``MelSpectrogram`` (``center=True,
+  pad_mode="reflect"``). librosa pads with zeros by default (``pad_mode="constant"``), so
+  its frames within ``n_fft / 2`` of either end differ unless given ``pad_mode="reflect"``.
+  Defaults differ too: here ``n_fft=512, hop_length=256, n_mels=40``; torchaudio 400, 200,
+  128; librosa 2048, 512, 128.
+- Decibels (:func:`audiodl.audio.to_db`): ``10 log10(max(power, 1e-10))``, reference 1,
+  as librosa's ``power_to_db(ref=1.0, amin=1e-10)`` and torchaudio's
+  ``AmplitudeToDB("power")``. The floor is ``top_db=80`` dB below each spectrogram's own
+  maximum over its last two axes (frequency, time), so a clip's values never depend on
+  the rest of its batch. librosa's ``power_to_db`` also floors 80 dB down by default,
+  below the maximum of the whole array up to 0.11 and of each spectrogram (last two
+  axes) from 1.0. torchaudio's ``AmplitudeToDB`` has no floor by default
+  (``top_db=None``); given one, the channels of a (channel, freq, time) tensor share a
+  single cut-off, where here each channel has its own.
+
+So, for one mono clip, ``log_mel_spectrogram(wave, sr)`` is librosa's
+``power_to_db(melspectrogram(y=y, sr=sr, n_fft=512, hop_length=256, n_mels=40,
+pad_mode="reflect", htk=True, norm=None), top_db=80)``, and with torchaudio
+``AmplitudeToDB("power", top_db=80)(MelSpectrogram(sr, n_fft=512, hop_length=256,
+n_mels=40)(wave))`` (in float32).
 """
 
 from __future__ import annotations
