@@ -251,8 +251,8 @@ def test_order_is_fixed_and_the_lists_agree_with_the_clips(fsdd_root):
     assert a.clips == b.clips
     keys = [(c.speaker, c.digit, c.index) for c in a.clips]
     assert keys == sorted(keys) and len(set(keys)) == 3000
-    assert a.clips[0] == Clip(0, "george", 0, a.root / "0_george_0.wav")
-    assert a.clips[-1] == Clip(9, "yweweler", 49, a.root / "9_yweweler_49.wav")
+    assert a.clips[0] == Clip(0, "george", 0, a.folder / "0_george_0.wav")
+    assert a.clips[-1] == Clip(9, "yweweler", 49, a.folder / "9_yweweler_49.wav")
     assert a.digits == [c.digit for c in a.clips]
     assert a.speaker_names == [c.speaker for c in a.clips]
     torch.testing.assert_close(a[1234][0], b[1234][0])

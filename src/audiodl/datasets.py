@@ -320,9 +320,10 @@ class SpokenDigits(Dataset):
     or ``"all"``; ``speakers``, an iterable of names from :data:`SPEAKERS`, keeps only
     those speakers (leave one speaker out:
     ``SpokenDigits("all", speakers=[s for s in SPEAKERS if s != held])``). ``root`` is the
-    cache (:func:`recordings_dir`). ``clips[i]`` describes item ``i`` (a :class:`Clip`);
-    ``digits`` and ``speaker_names`` list every item's label and speaker, for stratifying
-    or grouping without reading audio. The order is fixed: by speaker, digit, index.
+    cache (:func:`cache_dir`); ``folder`` is then the unpacked recordings. ``clips[i]``
+    describes item ``i`` (a :class:`Clip`); ``digits`` and ``speaker_names`` list every
+    item's label and speaker, for stratifying or grouping without reading audio. The order
+    is fixed: by speaker, digit, index.
     """
 
     def __init__(
@@ -346,8 +347,8 @@ class SpokenDigits(Dataset):
         self.split = split
         self.speakers = tuple(s for s in SPEAKERS if s in chosen)
         self.transform = transform
-        self.root = recordings_dir(root)
-        self.clips = [c for c in _list_clips(self.root)
+        self.folder = recordings_dir(root)  # the unpacked recordings/
+        self.clips = [c for c in _list_clips(self.folder)
                       if c.speaker in chosen and split in ("all", c.split)]
         self.digits = [c.digit for c in self.clips]
         self.speaker_names = [c.speaker for c in self.clips]
