@@ -29,9 +29,8 @@ patches those two bounds in the built worker; a worker that no longer has them (
 upgrade) fails a strict build with this file's name, so the patch never goes stale silently.
 
 With Material's offline plugin (the offline edition, ``tools/offline.py``), each index is
-also written as ``search_index.js`` beside it, and the iframe-worker shim that runs the
-search worker from ``file://`` comes from this site (``overrides/assets/javascripts/``)
-instead of unpkg.com.
+also written as ``search_index.js`` beside it: under ``file://`` Material loads it as a
+script.
 """
 
 from __future__ import annotations
@@ -46,7 +45,6 @@ from mkdocs.plugins import event_priority
 
 log = logging.getLogger("mkdocs.hooks.search_per_language")
 
-SHIM = "assets/javascripts/iframe-worker-shim.js"
 PRELUDE = Path(__file__).with_name("search_worker_prelude.js")
 
 # The two bounds in the minified worker's segment(query, index) (see the docstring).
@@ -79,13 +77,8 @@ def _offline(config) -> bool:
     return bool(plugin and plugin.config.enabled)
 
 
-@event_priority(-200)  # after the offline plugin has added its polyfill
 def on_config(config):
-    """Use the site's own copy of the iframe-worker shim (no third-party host), and tell
-    the templates whether this is the offline edition (``extra.offline_edition``)."""
-    polyfills = config.extra.get("polyfills") or []
-    config.extra["polyfills"] = [SHIM if "iframe-worker" in url else url for url in polyfills]
-    config.extra["offline_edition"] = _offline(config)
+    """Keep the glossary's terms whole in jieba's cuts."""
     glossary = Path(config.docs_dir) / "glossary.md"
     if glossary.exists():
         import jieba  # a dependency of the docs group, used by Material's search plugin
