@@ -5,6 +5,9 @@ and the site. It asks the runner for every example's result and renders them.
   run in parallel when missing or stale), then add the files of the language being built
   (its figures, the WAVs, the ``.py`` and its ``.ipynb``) and its notebook page.
 - ``on_page_markdown``: replace ``<!-- example: ... -->`` markers (example_markdown.py).
+- ``on_page_markdown`` / ``on_page_content`` of a notebook page: reuse its HTML when its
+  Markdown did not change (page_cache.py; highlighting its code is most of a warm build's
+  extra time).
 - ``on_page_context``: point the language switcher of a notebook page at its twin.
 - ``on_serve``: rebuild when examples/ or src/audiodl change.
 
@@ -43,6 +46,7 @@ from example_markdown import (  # noqa: E402
     render_result,
     render_skipped,
 )
+from page_cache import PageCache  # noqa: E402
 
 from runner.batch import Outcome, results  # noqa: E402
 from runner.cache import ExampleError, Result  # noqa: E402
@@ -55,6 +59,7 @@ log = logging.getLogger("mkdocs.hooks.examples")
 class State:
     serving = False
     project: Project
+    pages: PageCache
     # key -> Result or ExampleError: survives both language builds and serve rebuilds
     memory: dict[str, Outcome] = {}
     current: dict[str, Outcome] = {}  # name -> this round's Result or ExampleError
@@ -97,6 +102,7 @@ def on_startup(command, dirty):
 
 def on_config(config):
     state.project = Project(Path(config.config_file_path).resolve().parent)
+    state.pages = PageCache(state.project.root / ".cache" / "pages" / "html")
 
 
 def on_serve(server, config, builder):
@@ -130,9 +136,11 @@ def on_files(files, config):
 
 def on_page_markdown(markdown, page, config, files):
     src_uri = page.file.src_uri
-    if src_uri.startswith("examples/") or "<!--" not in markdown:
-        return markdown
     lang, default = languages(config)
+    if src_uri.startswith("examples/"):  # a notebook page
+        return state.pages.before_render(src_uri, lang, markdown, page.file.dest_uri, config)
+    if "<!--" not in markdown:
+        return markdown
     shown: set[str] = set()  # examples whose device/time line this page already has
 
     def replace(line: int, spec: str) -> str:
@@ -154,6 +162,12 @@ def on_page_markdown(markdown, page, config, files):
             return render_error(spec, str(exc), lang)
 
     return expand(markdown, replace)
+
+
+def on_page_content(html, page, config, files):
+    if page.file.src_uri.startswith("examples/"):
+        return state.pages.after_render(page.file.src_uri, html)
+    return html
 
 
 def on_page_context(context, page, config, nav):

@@ -126,9 +126,16 @@ def built(tmp_path_factory):
     first = build(project)
     assert first.returncode == 0, first.stderr
     runs_after_first = runs(project)
+    pages = notebook_pages(project)
     second = build(project)
     assert second.returncode == 0, second.stderr
-    return project, docs_before, runs_after_first, second
+    return project, docs_before, runs_after_first, second, pages
+
+
+def notebook_pages(project: Path) -> dict[str, str]:
+    site = project / "site"
+    return {p: (site / p).read_text(encoding="utf-8")
+            for p in ("examples/demo/hello/index.html", "en/examples/demo/hello/index.html")}
 
 
 def test_each_language_embeds_its_own_figure_alt_caption_and_device_line(built):
@@ -164,7 +171,7 @@ def test_markers_inside_code_fences_are_left_alone(built):
 
 
 def test_each_example_runs_once_across_languages_and_builds(built):
-    project, _, runs_after_first, second = built
+    project, _, runs_after_first, second, _ = built
     assert runs_after_first == 1
     assert runs(project) == 1
     assert "running" not in second.stderr  # the warm build ran nothing
@@ -196,6 +203,23 @@ def test_downloads_and_notebook_pages_in_each_language(built):
         assert 'href="hello.ipynb"' in html
         switcher = [line for line in html.splitlines() if "hreflang=" in line]
         assert any(switch_to in line for line in switcher), switcher
+
+
+def test_warm_build_reuses_notebook_pages_html_unchanged(built):
+    project, pages_first = built[0], built[4]
+    stored = list((project / ".cache" / "pages" / "html").rglob("*.html"))
+    assert len(stored) == 2  # one notebook page per language
+    assert notebook_pages(project) == pages_first
+    zh = pages_first["examples/demo/hello/index.html"]
+    assert 'class="highlight"' in zh and "shape (2, 3)" in zh and "一个小例子。" in zh
+
+
+def test_without_fences_drops_fenced_blocks_only():
+    hooks_on_path()
+    from page_cache import without_fences
+
+    md = "# T\n\n```python\n# not a heading\nx = 1\n```\n\ntext\n\n````text\n```\n````\nend\n"
+    assert without_fences(md) == "# T\n\n\ntext\n\nend\n"
 
 
 def test_nothing_is_written_under_docs(built):
