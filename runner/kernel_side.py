@@ -1,4 +1,3 @@
-# ruff: noqa: N816
 """Runs hidden in the kernel before an example (its source is sent; it is never imported).
 
 Chooses a CJK font first (``use_cjk_font`` raises, naming what to install, when there is
