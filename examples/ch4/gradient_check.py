@@ -1,8 +1,8 @@
 # %% [markdown] lang="zh"
-# # 梯度检验：有限差分的步长取多大
+# # 梯度检验：有限差分的增量 $h$ 取多大
 #
 # 用手写的反向传播求出浅层网络（3 → 4 → 3，sigmoid，均方误差损失）全部 31 个参数的梯度，再用有限
-# 差分逐个近似，看两者相差多少。步长 $h$ 从 $10^{-1}$ 取到 $10^{-13}$：$h$ 太大，差分公式本身的
+# 差分逐个近似，看两者相差多少。增量 $h$ 从 $10^{-1}$ 取到 $10^{-13}$：$h$ 太大，差分公式本身的
 # 截断误差大；$h$ 太小，两个几乎相等的数相减，浮点数的舍入误差被放大。中心差分的截断误差是
 # $O(h^2)$，比前向差分的 $O(h)$ 小得多。全部用 numpy 的 float64 计算。
 
@@ -83,13 +83,13 @@ ax.loglog(steps, errors[False], "o-", ms=3,
           label=tr("前向差分 (L(w+h) − L(w)) / h", "forward difference (L(w+h) − L(w)) / h"))
 ax.loglog(steps, errors[True], "s-", ms=3,
           label=tr("中心差分 (L(w+h) − L(w−h)) / 2h", "central difference (L(w+h) − L(w−h)) / 2h"))
-ax.set_xlabel(tr("步长 h", "step h"))
+ax.set_xlabel(tr("增量 h", "step h"))
 ax.set_ylabel(tr("与反向传播的最大差 |Δ|", "largest difference from backpropagation"))
 ax.invert_xaxis()
 ax.grid(alpha=0.3, which="both")
 ax.annotate(tr("截断误差", "truncation error"), (3e-2, 2e-4))
 ax.annotate(tr("舍入误差", "rounding error"), (1e-11, 1e-4))
 ax.legend(loc="lower right")
-ax.set_title(tr("有限差分的误差随步长 h 的变化（float64）",
+ax.set_title(tr("有限差分的误差随增量 h 的变化（float64）",
                 "Error of finite differences against the step h (float64)"))
 plt.show()
