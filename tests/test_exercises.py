@@ -23,13 +23,6 @@ CHAPTERS = ("ch2", "ch3", "ch4", "ch5")  # a chapter folder that does not exist 
 NOT_CONTENT = {"index", "corrections"}  # page stems that are not content pages
 MIN_EXERCISES = 3
 
-# TEMPORARY: content pages whose exercises are not written yet (issue 13). Each is reported
-# as "<page>-PENDING" and expected to fail (strict: once it passes, this test fails until the
-# page is taken out of this set). The lead empties this set; never add a page to hide a failure.
-PENDING = {
-    "ch3/conv",
-}
-
 TITLE = {"zh": "参考答案", "en": "Solution"}
 PROSE = {"zh": "（文字解答）", "en": "(Answer in words.)"}
 SECTION_TITLE = {"zh": "## 练习 { #exercises }", "en": "## Exercises { #exercises }"}
@@ -181,38 +174,19 @@ def rel(path: Path) -> str:
     return path.relative_to(DOCS).as_posix()
 
 
-def page_params():
-    params = []
-    for page in content_pages():
-        if stem_of(page) in PENDING:
-            reason = (f"{stem_of(page)} is in PENDING (tests/test_exercises.py): exercises not "
-                      "written yet; take it out of PENDING once they are")
-            params.append(pytest.param(page, id=f"{rel(page)}-PENDING",
-                                       marks=pytest.mark.xfail(strict=True, reason=reason)))
-        else:
-            params.append(pytest.param(page, id=rel(page)))
-    return params
-
-
 def test_content_pages_found():
     assert content_pages(), f"no content pages under {DOCS}/ch2 ... ch5"
 
 
-@pytest.mark.parametrize("page", page_params())
+@pytest.mark.parametrize("page", content_pages(), ids=rel)
 def test_page_ends_with_exercises(page):
     found = problems(page)
     assert not found, "\n".join(found)
 
 
-def test_pending_pages_exist():
-    stems = {stem_of(p) for p in content_pages()}
-    stale = sorted(PENDING - stems)
-    assert not stale, f"PENDING names pages that are not content pages: {stale}"
-
-
 def twins():
     zh = [p for p in content_pages() if lang_of(p) == "zh"]
-    return [p for p in zh if p.with_suffix(".en.md").exists() and stem_of(p) not in PENDING]
+    return [p for p in zh if p.with_suffix(".en.md").exists()]
 
 
 @pytest.mark.parametrize("zh", twins(), ids=rel)
@@ -331,7 +305,7 @@ def test_overview_states_each_pages_exercise_count(index):
     for page in content_pages():
         if page.parent != index.parent or not page.name.endswith(suffix):
             continue
-        if lang_of(page) != lang_of(index) or stem_of(page) in PENDING:
+        if lang_of(page) != lang_of(index):
             continue
         name = stem_of(page).split("/")[1]
         real = count_exercises(page)
