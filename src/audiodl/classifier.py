@@ -1,31 +1,45 @@
-"""A small CNN that classifies log-mel spectrograms, and its training loop
-(docs/ch3/audio-classifier.md, sections "model", "training" and "evaluation").
+"""Models that classify log-mel spectrograms, and the tools to judge them
+(docs/ch5/warm-up.md, sections "model", "evaluation" and "baseline").
 
-The network is chapter 3's: blocks of convolution, ReLU and max pooling, then Flatten
-and two Linear layers. It reads a log-mel spectrogram as a one-channel image
-(B, 1, n_mels, frames) and returns one score (logit) per class.
+:class:`SpectrogramCNN` is chapter 3's network: blocks of convolution, ReLU and max
+pooling, then Flatten and two Linear layers. :class:`SpectrogramLinear` is the baseline
+without convolution: one Linear layer on the flattened spectrogram (multinomial logistic
+regression). Both read a log-mel spectrogram as a one-channel image (B, 1, n_mels, frames),
+standardise each spectrogram on its own (:func:`standardize`) and return one score (logit)
+per class. They are trained with chapter 4's loop, :func:`audiodl.train.fit`.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
+
+__all__ = ["SpectrogramCNN", "SpectrogramLinear", "confusion_matrix", "predict", "standardize"]
+
+
+def standardize(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Each spectrogram (the last two axes) to zero mean and unit standard deviation.
+
+    A sound made 10 times louder adds 20 dB everywhere: after this it is the same input,
+    so a model sees the shape of a sound, not its loudness; nothing is estimated from the
+    training set, so nothing has to be saved with the weights.
+    """
+    mean = x.mean(dim=(-2, -1), keepdim=True)
+    std = x.std(dim=(-2, -1), keepdim=True)
+    return (x - mean) / (std + eps)
 
 
 class SpectrogramCNN(nn.Module):
     """Three conv/ReLU/pool blocks, Flatten, Linear-ReLU-Linear.
 
-    Each input spectrogram is first standardised on its own (zero mean, unit variance),
-    so the network sees the shape of a sound, not its loudness. ``n_mels`` and
-    ``n_frames`` fix the size of the first Linear layer, as in chapter 3 (64 * 4 * 4).
+    ``n_mels`` and ``n_frames`` fix the size of the first Linear layer, as in chapter 3
+    (64 * 4 * 4): each MaxPool2d(2) halves height and width, rounding down.
     """
 
     def __init__(self, n_classes: int = 5, n_mels: int = 40, n_frames: int = 63,
                  channels: tuple[int, int, int] = (8, 16, 32), hidden: int = 64):
         super().__init__()
         c1, c2, c3 = channels
-        # Each MaxPool2d(2) halves height and width, rounding down.
         h, w = n_mels // 2 // 2 // 2, n_frames // 2 // 2 // 2
         self.net = nn.Sequential(
             nn.Conv2d(1, c1, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -38,42 +52,24 @@ class SpectrogramCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, n_mels, frames) log-mel in dB -> (B, n_classes) logits."""
-        mean = x.mean(dim=(-2, -1), keepdim=True)
-        std = x.std(dim=(-2, -1), keepdim=True)
-        return self.net((x - mean) / (std + 1e-5))
+        return self.net(standardize(x))
 
 
-def train_one_epoch(model: nn.Module, loader: DataLoader, loss_fn: nn.Module,
-                    optimizer: torch.optim.Optimizer, device: torch.device) -> tuple[float, float]:
-    """One pass over ``loader`` with a gradient step per batch; mean loss and accuracy."""
-    model.train()
-    total_loss, correct, count = 0.0, 0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        y_hat = model(x)  # forward pass: logits (B, n_classes)
-        loss = loss_fn(y_hat, y)
-        optimizer.zero_grad()
-        loss.backward()  # backward pass: gradients of the loss
-        optimizer.step()  # gradient descent step
-        total_loss += loss.item() * len(y)
-        correct += (y_hat.argmax(dim=1) == y).sum().item()
-        count += len(y)
-    return total_loss / count, correct / count
+class SpectrogramLinear(nn.Module):
+    """The baseline without convolution: Flatten, then one Linear layer.
 
+    Every class gets one weight per (mel band, frame) cell: a fixed template compared
+    with the whole spectrogram at once. With softmax and cross-entropy this is
+    multinomial logistic regression on the standardised log-mel.
+    """
 
-@torch.no_grad()
-def evaluate(model: nn.Module, loader: DataLoader, loss_fn: nn.Module,
-             device: torch.device) -> tuple[float, float]:
-    """Mean loss and accuracy over ``loader``, without gradients or updates."""
-    model.eval()
-    total_loss, correct, count = 0.0, 0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        y_hat = model(x)
-        total_loss += loss_fn(y_hat, y).item() * len(y)
-        correct += (y_hat.argmax(dim=1) == y).sum().item()
-        count += len(y)
-    return total_loss / count, correct / count
+    def __init__(self, n_classes: int = 5, n_mels: int = 40, n_frames: int = 63):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(n_mels * n_frames, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, n_mels, frames) log-mel in dB -> (B, n_classes) logits."""
+        return self.net(standardize(x))
 
 
 @torch.no_grad()

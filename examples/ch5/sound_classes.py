@@ -1,14 +1,15 @@
 # %% [markdown] lang="zh"
 # # 五类合成声音及其对数梅尔语谱图
 #
-# 这是综合实践用的数据。每类先取一段 1 秒长的声音（可以直接播放），画出它的波形和对数梅尔
-# 语谱图；再给每类随机画四个样本，看看同一类声音之间的差别有多大。
+# 这是第 5 章热身实验用的数据。每类先取一段 1 秒长的声音（可以直接播放），画出它的波形和
+# 对数梅尔语谱图；再给每类随机画四个样本，看看同一类声音之间的差别有多大。
 
 # %% [markdown] lang="en"
 # # Five kinds of synthetic sound and their log-mel spectrograms
 #
-# The capstone's data: one one-second clip per class (playable), its waveform and its log-mel
-# spectrogram; then four examples per class, to show how much clips of one class vary.
+# The data of chapter 5's warm-up: one one-second clip per class (playable), its waveform
+# and its log-mel spectrogram; then four examples per class, to show how much clips of one
+# class vary.
 
 # %%
 import matplotlib.pyplot as plt
@@ -22,7 +23,7 @@ from audiodl.synth import CLASSES, SR, SynthSounds, stack
 
 device = pick_device()
 seed_everything()
-out = output_dir("ch3/sound_classes")
+out = output_dir("ch5/sound_classes")
 # The class names as the figures show them, in the reader's language.
 CLASS_LABELS = [tr("稳定音（tone）", "tone"), tr("上扫频（chirp_up）", "chirp_up"),
                 tr("下扫频（chirp_down）", "chirp_down"),
