@@ -62,6 +62,13 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 
+# The PDF edition (tools/pdf.py): a strict build, then Chromium prints the whole course,
+# one PDF per language, into site/downloads/ (needs poppler-utils and qpdf; README,
+# "PDF and offline editions").
+.PHONY: pdf
+pdf: build
+	$(BIN)/python tools/pdf.py --site site --out site/downloads
+
 bench: setup
 	$(BIN)/python bench/build_times.py
 	$(BIN)/python bench/page_weight.py

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import json
+import html as htmllib
 import re
 import subprocess
 import sys
@@ -194,7 +194,7 @@ body { margin: 0; }
 .md-typeset code { overflow-wrap: anywhere; }
 .md-typeset pre { break-inside: auto; }
 .md-typeset .highlight { break-inside: avoid; }
-math { font-family: "DejaVu Math TeX Gyre", math; }
+math { font-family: "DejaVu Math TeX Gyre", "audiodl CJK Serif", math; }
 math[display="block"] { overflow: visible; font-size: 1.05em; }
 .md-typeset img { max-width: 100%; height: auto; }
 .md-typeset figure, .md-typeset img, .md-typeset tr { break-inside: avoid; }
@@ -303,6 +303,8 @@ def make_pdf(browser, base_url: str, lang: str, target: Path, site_url: str = ""
     css = page.eval_on_selector_all("link[rel=stylesheet]", "(ls) => ls.map((l) => l.href)")
     sections = page.evaluate(ASSEMBLE_JS, {"pages": pages, "audioNote": TITLES[lang][3],
                                            "siteUrl": site_url})
+    headings = [htmllib.unescape(re.sub(r"<[^>]+>", "", re.search(r"<h1.*?</h1>", s, re.S)[0]))
+                for s in sections]
     placeholder = ["000"] * len(pages)
     fonts = font_faces(document(lang, css, pages, sections, placeholder))
     html = document(lang, css, pages, sections, placeholder, fonts)
@@ -324,7 +326,7 @@ def make_pdf(browser, base_url: str, lang: str, target: Path, site_url: str = ""
         raise RuntimeError(f"{lang}: table of contents page numbers did not settle")
     page.close()
     compress(target)
-    return {"pages": len(page_texts(target)), "size": target.stat().st_size,
+    return {"pages": len(page_texts(target)), "size": target.stat().st_size, "headings": headings,
             "book_pages": [(p["title"], int(num)) for p, num in zip(pages, numbers, strict=True)]}
 
 
@@ -385,8 +387,6 @@ def main() -> None:
     for lang, r in results.items():
         print(f"{args.out / pdf_name(lang)}: {r['pages']} pages, {r['size'] / 1e6:.1f} MB")
     print(f"PDF edition in {time.perf_counter() - start:.0f} s")
-    print(json.dumps({lang: r["book_pages"][:3] for lang, r in results.items()},
-                     ensure_ascii=False))
 
 
 if __name__ == "__main__":
