@@ -49,23 +49,27 @@ _AUDIODL_FIGURE_MIME = "application/vnd.audiodl.figure+json"
 _AUDIODL_ERROR_MIME = "application/vnd.audiodl.error+json"
 
 
-def _audiodl_image(_fig):
-    _buf, _mime = _io.BytesIO(), "image/png"
-    _fig.savefig(_buf, format="png", dpi=100, bbox_inches="tight")
-    if _buf.tell() > 200_000:
-        _buf, _mime = _io.BytesIO(), "image/jpeg"
-        _fig.savefig(_buf, format="jpeg", dpi=100, bbox_inches="tight",
-                     pil_kwargs={"quality": 85})
-    return _mime, _b64.b64encode(_buf.getvalue()).decode()
+def _audiodl_image(_fig, _mime=None):
+    """PNG, or JPEG when the PNG would be heavy (photos); ``_mime`` skips the trial when
+    the other language's image already decided."""
+    if _mime != "image/jpeg":
+        _buf = _io.BytesIO()
+        _fig.savefig(_buf, format="png", dpi=100, bbox_inches="tight")
+        if _buf.tell() <= 200_000:
+            return "image/png", _b64.b64encode(_buf.getvalue()).decode()
+    _buf = _io.BytesIO()
+    _fig.savefig(_buf, format="jpeg", dpi=100, bbox_inches="tight",
+                 pil_kwargs={"quality": 85})
+    return "image/jpeg", _b64.b64encode(_buf.getvalue()).decode()
 
 
-def _audiodl_drawn(_fig, _lang):
+def _audiodl_drawn(_fig, _lang, _mime=None):
     with _fl.drawn_in(_fig, _lang):
         _titles = [_fig._suptitle.get_text()] if _fig._suptitle else []
         _titles += [_ax.get_title() for _ax in _fig.axes if _ax.get_title()]
         _alt = "; ".join(_titles) or {"zh": "图", "en": "Figure"}[_lang]
         with _fl.glyphs_checked(f"the {_lang} figure {_alt!r}"):
-            _mime, _data = _audiodl_image(_fig)
+            _mime, _data = _audiodl_image(_fig, _mime)
     return {"mime": _mime, "data": _data, "alt": _alt}
 
 
@@ -76,7 +80,7 @@ def _audiodl_show(*_args, **_kwargs):
             _fig = _plt.figure(_num)
             _en = _audiodl_drawn(_fig, "en")
             if _fl.translatable(_fig):
-                _zh = _audiodl_drawn(_fig, "zh")
+                _zh = _audiodl_drawn(_fig, "zh", _en["mime"])
             else:  # no word to translate: the English image serves both
                 _zh = {"alt": _en["alt"], "same": True}
             _shown = {"en": {_k: _v for _k, _v in _en.items() if _k != "data"}, "zh": _zh}
