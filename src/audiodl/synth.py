@@ -1,6 +1,6 @@
 """Sounds made from a seed: the synthesis primitives every synthetic clip of the course
-is built from (:func:`envelope`, :func:`sweep`), and the data set of the capstone
-(docs/ch3/audio-classifier.md, section "data"); chapter 2's ``audiodl.data.ClipDataset``
+is built from (:func:`envelope`, :func:`sweep`), and the data set of chapter 5's warm-up
+(docs/ch5/warm-up.md, section "data"); chapter 2's ``audiodl.data.ClipDataset``
 uses the same primitives.
 
 Five classes a listener tells apart at once: a steady tone with harmonics, a rising
@@ -25,7 +25,7 @@ SR = 16_000  # samples per second
 DURATION = 1.0  # seconds per clip
 CLASSES = ("tone", "chirp_up", "chirp_down", "noise_burst", "click_train")
 
-# The fixed splits of the capstone: name -> (seed, number of clips).
+# The fixed splits of the warm-up: name -> (seed, number of clips).
 SPLITS = {"train": (1, 1000), "val": (2, 250), "test": (3, 500)}
 
 
@@ -147,7 +147,7 @@ class SynthSounds(Dataset):
 
 
 def split(name: str) -> SynthSounds:
-    """One of the capstone's fixed splits: "train" (1000 clips), "val" (250), "test" (500)."""
+    """One of the warm-up's fixed splits: "train" (1000 clips), "val" (250), "test" (500)."""
     seed, size = SPLITS[name]
     return SynthSounds(size, seed=seed)
 

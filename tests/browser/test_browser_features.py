@@ -72,7 +72,7 @@ SEARCHES = {
         ("两个线性层叠起来", "ch3/linear/"),
         ("监督学习", "ch3/machine-learning/"),
         ("隐藏层", "ch3/neural-networks/"),
-        ("梅尔", "ch3/audio-classifier/"),
+        ("梅尔", "ch5/warm-up/"),
         ("术语表", "glossary/"),
     ],
     "en": [
@@ -94,7 +94,7 @@ SEARCHES = {
         ("stacked linear layers", "en/ch3/linear/"),
         ("supervised learning", "en/ch3/machine-learning/"),
         ("hidden layer", "en/ch3/neural-networks/"),
-        ("mel filterbank", "en/ch3/audio-classifier/"),
+        ("mel filterbank", "en/ch5/warm-up/"),
         ("glossary", "en/glossary/"),
     ],
 }
