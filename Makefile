@@ -54,7 +54,7 @@ examples: setup
 	$(BIN)/python -m runner $(ARGS)
 
 lint: setup
-	$(BIN)/ruff check src tests hooks examples bench
+	$(BIN)/ruff check src tests hooks examples bench runner tools
 	@# the GitHub workflows: valid against GitHub's schema, and no unsafe pattern
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows/

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Bump when the layout of a cache entry changes: entries of another format are ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 DEFAULT_TIMEOUT_S = 600  # the limit per example, unless AUDIODL_EXAMPLE_TIMEOUT says
 
 

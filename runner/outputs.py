@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -28,6 +29,17 @@ def cell_error(cell) -> dict | None:
         if ERROR_MIME in out.get("data", {}):
             return out["data"][ERROR_MIME]
     return None
+
+
+# A line break between two CJK characters: browsers render it as a space ("卷积层的 权重"),
+# and a prose cell must break its lines (ruff's line length); Latin text keeps its breaks.
+_CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])\n"
+                        r"(?=[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])")
+
+
+def prose(cell) -> str:
+    """A cell's source as readers get it: markdown lines of Chinese joined up."""
+    return _CJK_BREAK.sub("", cell.source) if cell.cell_type == "markdown" else cell.source
 
 
 def in_language(cell, lang: str) -> bool:
@@ -64,7 +76,7 @@ def collect(nb, folder: Path) -> tuple[str, list[dict], list[dict]]:
                         text.append(data["text/plain"] + "\n")
                     shown.append({"plain": data["text/plain"]})
         cells.append({"type": cell.cell_type, "lang": cell.get("metadata", {}).get("lang"),
-                      "source": cell.source, "outputs": shown})
+                      "source": prose(cell), "outputs": shown})
     for lang in LANGUAGES:
         nbformat.write(_notebook_in(nb, lang, per_language[lang]), folder / notebook_file(lang))
     return "".join(text), figures, cells
@@ -103,8 +115,9 @@ def _notebook_in(nb, lang: str, figures: dict):
     for c, cell in enumerate(nb.cells):
         if not in_language(cell, lang):
             continue
+        cell = copy.copy(cell)
+        cell.source = prose(cell)
         if "outputs" in cell:
-            cell = copy.copy(cell)
             cell.outputs = [figures.get((c, o), output) for o, output in enumerate(cell.outputs)]
         out.cells.append(cell)
     return out

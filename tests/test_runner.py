@@ -304,3 +304,16 @@ def test_a_glyph_no_font_has_fails_the_example(tmp_path, show):
     assert "examples/demo/glyph.py, cell 2" in str(error)
     assert "MissingGlyphError" in str(error) and "the zh figure" in str(error)
     assert not list((tmp_path / ".cache" / "examples" / "demo" / "glyph").glob("[!.]*"))
+
+
+def test_chinese_prose_lines_are_joined_latin_lines_kept():
+    """A line break between two CJK characters would show as a space in the browser."""
+    import nbformat
+
+    from runner.outputs import prose
+
+    source = "# 标题\n\n卷积层的\n权重是张量，\nshape (out, in)\n的矩阵。\n- 列表"
+    cell = nbformat.v4.new_markdown_cell(source)
+    assert prose(cell) == "# 标题\n\n卷积层的权重是张量，\nshape (out, in)\n的矩阵。\n- 列表"
+    code = nbformat.v4.new_code_cell("# 中文\n# 注释")
+    assert prose(code) == code.source
