@@ -34,6 +34,7 @@ from audiodl.tensorboard import read_scalars
 from audiodl.train import evaluate, fit
 
 device = pick_device()
+torch.set_num_threads(1)  # tensors this small gain nothing from more CPU threads, only waiting
 g = seed_everything()
 out = output_dir("ch4/digits_training")
 

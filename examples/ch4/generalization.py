@@ -33,6 +33,7 @@ from audiodl.train import evaluate, fit
 
 device = pick_device()
 seed_everything()
+torch.set_num_threads(1)  # tensors this small gain nothing from more CPU threads, only waiting
 
 # %%
 # The same split as the training-loop example; then only the first 100 training images.

@@ -22,6 +22,7 @@ from audiodl import pick_device, seed_everything
 from audiodl.figure_language import tr
 
 device = pick_device()
+torch.set_num_threads(1)  # tensors this small gain nothing from more CPU threads, only waiting
 seed_everything()
 START, STEPS = (-4.0, 1.5), 30
 
