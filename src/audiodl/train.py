@@ -115,6 +115,28 @@ def _scalar_loss(loss: Any) -> torch.Tensor:
     return loss
 
 
+class _Tally:
+    """Mean loss and accuracy over the batches of one pass (accuracy: nan unless every
+    batch looks like classification)."""
+
+    def __init__(self) -> None:
+        self.loss, self.correct, self.count, self.classification = 0.0, 0, 0, True
+
+    def add(self, value: float, y_hat: torch.Tensor, y: torch.Tensor) -> None:
+        n = _batch_size(y)
+        self.loss += value * n
+        hits = _correct(y_hat, y) if self.classification else None
+        if hits is None:
+            self.classification = False
+        else:
+            self.correct += hits
+        self.count += n
+
+    def means(self) -> tuple[float, float]:
+        accuracy = self.correct / self.count if self.classification else math.nan
+        return self.loss / self.count, accuracy
+
+
 def train_one_epoch(
     model: nn.Module,
     loader: Iterable,
@@ -133,8 +155,7 @@ def train_one_epoch(
     """
     device = torch.device(device) if device is not None else _device_of(model)
     model.train()
-    total_loss, correct, count, step = 0.0, 0, 0, 0
-    classification = True
+    tally, step = _Tally(), 0
     for step, (x, y) in enumerate(loader, start=1):
         x, y = x.to(device), y.to(device)
         y_hat = model(x)  # forward pass
@@ -152,17 +173,10 @@ def train_one_epoch(
         optimizer.zero_grad()  # gradients accumulate: clear the previous step's
         loss.backward()  # backward pass
         optimizer.step()  # one step of gradient descent
-        n = _batch_size(y)
-        total_loss += value * n
-        hits = _correct(y_hat, y) if classification else None
-        if hits is None:
-            classification = False
-        else:
-            correct += hits
-        count += n
+        tally.add(value, y_hat, y)
     if step == 0:
         raise ValueError(_empty_message("train_loader"))
-    return total_loss / count, (correct / count if classification else math.nan)
+    return tally.means()
 
 
 @torch.no_grad()
@@ -181,8 +195,7 @@ def evaluate(
     """
     device = torch.device(device) if device is not None else _device_of(model)
     model.eval()
-    total_loss, correct, count, step = 0.0, 0, 0, 0
-    classification = True
+    tally, step = _Tally(), 0
     for step, (x, y) in enumerate(loader, start=1):
         x, y = x.to(device), y.to(device)
         y_hat = model(x)
@@ -195,17 +208,10 @@ def evaluate(
                 "(torch.isfinite(p).all() for each parameter); lower the learning rate.",
                 epoch=epoch or 0, step=step, loss=value,
             )
-        n = _batch_size(y)
-        total_loss += value * n
-        hits = _correct(y_hat, y) if classification else None
-        if hits is None:
-            classification = False
-        else:
-            correct += hits
-        count += n
+        tally.add(value, y_hat, y)
     if step == 0:
         raise ValueError(_empty_message("val_loader"))
-    return total_loss / count, (correct / count if classification else math.nan)
+    return tally.means()
 
 
 def _check_model(model: nn.Module, optimizer: torch.optim.Optimizer) -> None:
