@@ -359,11 +359,14 @@ def site_url() -> str:
     return found[1].strip("'\"") if found else ""
 
 
-def make(site: Path, out: Path) -> dict[str, dict]:
-    """Both languages' PDFs from the built `site` into `out`."""
+def make(site: Path, out: Path, browser=None) -> dict[str, dict]:
+    """Both languages' PDFs from the built `site` into `out`, printed by `browser` (a
+    Playwright Chromium; by default one started here)."""
     out.mkdir(parents=True, exist_ok=True)
     results = {}
-    with serve(site) as base_url, chromium() as browser:
+    with contextlib.ExitStack() as stack:
+        base_url = stack.enter_context(serve(site))
+        browser = browser or stack.enter_context(chromium())
         for lang in LANGUAGES:
             results[lang] = make_pdf(browser, base_url, lang, out / pdf_name(lang), site_url())
     return results

@@ -36,11 +36,11 @@ MM = 72 / 25.4
 
 
 @pytest.fixture(scope="session")
-def pdfs(site_dir) -> dict[str, tuple[Path, dict]]:
+def pdfs(site_dir, browser) -> dict[str, tuple[Path, dict]]:
     why = pdf.missing_tools()
     if why:
         pytest.skip(f"the PDF edition cannot be made here: {why}")
-    results = pdf.make(site_dir, site_dir / "downloads")
+    results = pdf.make(site_dir, site_dir / "downloads", browser)
     return {lang: (site_dir / "downloads" / pdf.pdf_name(lang), results[lang])
             for lang in LANGS}
 
