@@ -1,0 +1,174 @@
+"""audiodl.digits: lengths, features and augmentations held against what they promise
+(docs/ch5/spoken-digits.md), the DCT against scipy's."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.fft
+import torch
+from torch.utils.data import TensorDataset
+
+from audiodl.digits import (
+    CLIP_SAMPLES,
+    HOP_LENGTH,
+    N_MELS,
+    N_MFCC,
+    SEGMENTS,
+    AugmentedLogMel,
+    DigitCNN,
+    add_noise,
+    clip_features,
+    dct_matrix,
+    fix_length,
+    log_mel,
+    mfcc,
+    random_gain,
+    spec_augment,
+    time_shift,
+    train_digit_cnn,
+    trim_silence,
+)
+
+
+def gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_fix_length_centres_short_clips_and_cuts_long_ones_evenly():
+    short = torch.arange(1, 6, dtype=torch.float32)[None]  # (1, 5)
+    assert fix_length(short, 9).tolist() == [[0, 0, 1, 2, 3, 4, 5, 0, 0]]
+    assert fix_length(short, 8).tolist() == [[0, 1, 2, 3, 4, 5, 0, 0]]  # odd: one more after
+    long = torch.arange(10.0)
+    assert fix_length(long, 6).tolist() == [2, 3, 4, 5, 6, 7]
+    assert fix_length(long, 10) is long or torch.equal(fix_length(long, 10), long)
+    assert fix_length(torch.zeros(3, 2, 7000)).shape == (3, 2, CLIP_SAMPLES)
+
+
+def test_log_mel_of_a_window_has_the_frames_the_cnn_expects():
+    short = torch.randn(2, 1, 2000, generator=gen()) * torch.tensor([1.0, 0.01]).view(2, 1, 1)
+    spec = log_mel(fix_length(short))
+    assert spec.shape == (2, 1, N_MELS, 1 + CLIP_SAMPLES // HOP_LENGTH)
+    # each clip floored 40 dB below its own peak: the padding's silence sits on the floor
+    peak = spec.amax(dim=(-2, -1))
+    assert torch.allclose(spec.amin(dim=(-2, -1)), peak - 40.0)
+
+
+def test_dct_matrix_is_scipys_orthonormal_dct_ii():
+    x = torch.randn(N_MELS, 17, generator=gen(), dtype=torch.float64)
+    ours = mfcc(x, n_mfcc=N_MELS)
+    theirs = scipy.fft.dct(x.numpy(), type=2, axis=0, norm="ortho")
+    np.testing.assert_allclose(ours.numpy(), theirs, atol=1e-10)
+    full = dct_matrix(N_MELS, N_MELS, torch.float64)
+    torch.testing.assert_close(full @ full.T, torch.eye(N_MELS, dtype=torch.float64))
+    # coefficient 0 is the frame's mean level, times sqrt(n_mels)
+    torch.testing.assert_close(mfcc(x)[0], x.mean(dim=0) * math.sqrt(N_MELS))
+
+
+def test_clip_features_have_one_length_for_any_clip_length():
+    for n in (1200, 3300, 18000):
+        f = clip_features(torch.randn(1, n, generator=gen(n)))
+        assert f.shape == (N_MFCC * (SEGMENTS + 1),) and f.dtype == np.float64
+    wave = torch.randn(1, 4000, generator=gen())
+    np.testing.assert_array_equal(clip_features(wave), clip_features(wave[0]))
+    with pytest.raises(ValueError, match="fewer than the 5 segments"):
+        clip_features(torch.randn(1, 300))
+
+
+def test_trim_silence_keeps_the_loud_part():
+    wave = torch.zeros(8000)
+    wave[3000:5000] = torch.randn(2000, generator=gen())
+    wave += 1e-5 * torch.randn(8000, generator=gen(1))  # a quiet room, 80 dB down
+    kept = trim_silence(wave)
+    assert 2000 <= kept.shape[-1] <= 2000 + 2 * 256
+    assert torch.equal(trim_silence(torch.stack([wave, wave])), torch.stack([kept, kept]))
+    assert torch.equal(trim_silence(wave[:100]), wave[:100])  # shorter than a frame
+
+
+def test_time_shift_by_known_amounts():
+    wave = torch.arange(1.0, 9.0)[None, None].repeat(50, 1, 1)
+    out = time_shift(wave, 2, gen(5))
+    seen = set()
+    for row in out[:, 0].tolist():
+        for s in range(-2, 3):
+            expected = [float(t - s + 1) if 0 <= t - s < 8 else 0.0 for t in range(8)]
+            if row == expected:
+                seen.add(s)
+                break
+        else:
+            raise AssertionError(f"{row} is no shift of 1..8 by at most 2")
+    assert seen == {-2, -1, 0, 1, 2}
+    assert torch.equal(time_shift(wave, 2, gen(5)), out)  # same seed, same shifts
+    assert torch.equal(time_shift(wave, 0, gen()), wave)
+
+
+def test_random_gain_stays_within_its_decibels():
+    wave = torch.ones(200, 1, 5)
+    ratio_db = 20 * torch.log10(random_gain(wave, 6.0, gen())[:, 0, 0])
+    assert ratio_db.min() >= -6.0 and ratio_db.max() <= 6.0
+    assert ratio_db.min() < -4 and ratio_db.max() > 4  # spread over the range
+
+
+def test_add_noise_hits_the_drawn_snr_on_the_sounding_part():
+    wave = torch.zeros(3, 1, 4000)
+    wave[:, :, 1000:2000] = torch.randn(3, 1, 1000, generator=gen()) * torch.tensor(
+        [0.01, 0.1, 1.0]).view(3, 1, 1)  # three loudnesses, padded with silence
+    noisy = add_noise(wave, (20.0, 20.0), gen())
+    noise = noisy - wave
+    signal_power = wave[..., 1000:2000].pow(2).mean(dim=-1)
+    snr = 10 * torch.log10(signal_power / noise.pow(2).mean(dim=-1))
+    torch.testing.assert_close(snr, torch.full_like(snr, 20.0), atol=1e-3, rtol=0)
+    assert torch.equal(add_noise(wave, (10.0, 30.0), gen(4)), add_noise(wave, (10.0, 30.0), gen(4)))
+
+
+def test_spec_augment_masks_runs_with_the_clip_mean():
+    spec = torch.randn(8, 1, N_MELS, 51, generator=gen())
+    out = spec_augment(spec, max_bands=4, max_frames=6, masks=2, generator=gen(2))
+    changed = out != spec
+    mean = spec.mean(dim=(-2, -1), keepdim=True).expand_as(spec)
+    assert torch.equal(out[changed], mean[changed])
+    # a masked band is masked in every frame, a masked frame in every band
+    for k in range(8):
+        c = changed[k, 0]
+        full_rows = c.all(dim=1).sum()
+        full_cols = c.all(dim=0).sum()
+        assert full_rows <= 2 * 4 and full_cols <= 2 * 6
+        assert c.sum() == (c.all(dim=1)[:, None] | c.all(dim=0)[None, :]).sum()
+    assert torch.equal(spec_augment(spec, 0, 0, 2, gen()), spec)
+
+
+def test_augmented_log_mel_is_a_collate_fn_and_repeatable():
+    waves = torch.randn(6, 1, CLIP_SAMPLES, generator=gen()) * 0.1
+    batch = [(waves[i], i) for i in range(6)]
+    x, y = AugmentedLogMel(gen(1))(batch)
+    assert x.shape == (6, 1, N_MELS, 1 + CLIP_SAMPLES // HOP_LENGTH)
+    assert y.tolist() == list(range(6))
+    x2, _ = AugmentedLogMel(gen(1))(batch)
+    assert torch.equal(x, x2)
+    x3, _ = AugmentedLogMel(gen(2))(batch)
+    assert not torch.equal(x, x3)
+
+
+def test_digit_cnn_gives_ten_logits_and_ignores_loudness():
+    torch.manual_seed(0)
+    model = DigitCNN().eval()
+    spec = log_mel(torch.randn(4, 1, CLIP_SAMPLES, generator=gen()))
+    logits = model(spec)
+    assert logits.shape == (4, 10)
+    # 20 dB louder adds 20 to every dB value: the input standardisation removes it
+    torch.testing.assert_close(model(spec + 20.0), logits, atol=1e-4, rtol=1e-4)
+
+
+def test_train_digit_cnn_learns_two_tones_with_and_without_augmentation():
+    t = torch.arange(CLIP_SAMPLES) / 8000
+    waves = torch.stack([0.5 * torch.sin(2 * math.pi * f * t)[None]
+                         for f in [300.0, 2000.0] * 16])  # (32, 1, T), labels 0, 1, 0, 1, ...
+    y = torch.tensor([0, 1] * 16)
+    specs = log_mel(waves)
+    for augment, train in [(None, TensorDataset(specs, y)),
+                           (AugmentedLogMel(gen(1)), TensorDataset(waves, y))]:
+        torch.manual_seed(0)
+        model = DigitCNN(n_classes=2)
+        result = train_digit_cnn(model, train, TensorDataset(specs, y), augment=augment,
+                                 epochs=4, batch_size=8)
+        assert result.best_val_acc == 1.0
