@@ -12,8 +12,8 @@ bookmarks for the headings. The table of contents gets its page numbers in a sec
 printing, from the page of each book page's named destination in the first (``pdfinfo
 -dests``, poppler-utils). Chinese is set in Noto CJK made TrueType for the characters the
 book uses (tools/cjk_font.py), so the PDF embeds it as a named font, not as Type 3 glyphs.
-Before printing, every code block is checked at the printed width: a line that still does
-not fit after wrapping stops the run.
+At the printed width code wraps, and a formula or table wider than the column is set
+smaller until it fits; anything still wider stops the run.
 """
 
 from __future__ import annotations
@@ -129,6 +129,24 @@ ASSEMBLE_JS = """async ({pages, audioNote, siteUrl}) => {
       el.removeAttribute("id");
   });
   return [...box.children].map((el) => el.outerHTML);
+}"""
+
+# A formula or table wider than the printed column is set smaller until it fits (code
+# wraps instead); returns how many were shrunk.
+FIT_JS = """() => {
+  let shrunk = 0;
+  const sel = 'section.pdf-page math[display="block"], section.pdf-page table';
+  for (const el of document.querySelectorAll(sel)) {
+    const avail = () => el.parentElement.clientWidth;
+    const need = () => Math.max(el.scrollWidth, el.getBoundingClientRect().width);
+    if (need() <= avail() + 1) continue;
+    shrunk++;
+    for (let i = 0; i < 4 && need() > avail() + 1; i++) {
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      el.style.fontSize = `${size * avail() / need() * 0.98}px`;
+    }
+  }
+  return shrunk;
 }"""
 
 # Code, formulas, tables and figures that do not fit the printed width (code wraps, so a
@@ -284,16 +302,26 @@ def find_pages(pdf: Path, count: int) -> list[int]:
     return [found[f"p{n}"] for n in range(count)]
 
 
-def print_pdf(page, html: str, target: Path) -> None:
+def print_pdf(page, html: str, target: Path, lang: str) -> int:
+    """Lay out `html` at the printed width, shrink what is too wide, check that nothing
+    still is, print; returns how many formulas and tables were shrunk."""
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": round((210 - 32) / 25.4 * 96), "height": 1000})
     page.set_content(html, wait_until="load")
     page.evaluate("Promise.all([...document.images].map((i) => i.decode().catch(() => 0)))")
+    shrunk = page.evaluate(FIT_JS)
+    overflow = page.evaluate(OVERFLOW_JS)
+    if overflow:
+        raise RuntimeError(f"{lang}: wider than the printed page: {overflow[:5]}")
     page.pdf(path=str(target), format="A4", print_background=True, margin=MARGIN,
              display_header_footer=True, header_template="<span></span>",
              footer_template=FOOTER, outline=True, tagged=True)
+    return shrunk
 
 
 def make_pdf(browser, base_url: str, lang: str, target: Path, site_url: str = "") -> dict:
-    """Print one language's book to `target`; returns {pages, size, book_pages}."""
+    """Print one language's book to `target`; returns {pages, size, headings, shrunk,
+    book_pages}."""
     page = browser.new_page()
     home = base_url + LANGUAGES[lang]
     page.goto(home)
@@ -308,16 +336,10 @@ def make_pdf(browser, base_url: str, lang: str, target: Path, site_url: str = ""
     placeholder = ["000"] * len(pages)
     fonts = font_faces(document(lang, css, pages, sections, placeholder))
     html = document(lang, css, pages, sections, placeholder, fonts)
-    page.set_content(html, wait_until="load")
-    page.emulate_media(media="print")
-    page.set_viewport_size({"width": round((210 - 32) / 25.4 * 96), "height": 1000})
-    overflow = page.evaluate(OVERFLOW_JS)
-    if overflow:
-        raise RuntimeError(f"{lang}: wider than the printed page: {overflow[:5]}")
-    print_pdf(page, html, target)
+    shrunk = print_pdf(page, html, target, lang)
     numbers = [str(n) for n in find_pages(target, len(pages))]
     for _ in range(2):  # the numbers have the placeholders' width: the layout stays
-        print_pdf(page, document(lang, css, pages, sections, numbers, fonts), target)
+        print_pdf(page, document(lang, css, pages, sections, numbers, fonts), target, lang)
         again = [str(n) for n in find_pages(target, len(pages))]
         if again == numbers:
             break
@@ -327,6 +349,7 @@ def make_pdf(browser, base_url: str, lang: str, target: Path, site_url: str = ""
     page.close()
     compress(target)
     return {"pages": len(page_texts(target)), "size": target.stat().st_size, "headings": headings,
+            "shrunk": shrunk,
             "book_pages": [(p["title"], int(num)) for p, num in zip(pages, numbers, strict=True)]}
 
 
@@ -388,7 +411,8 @@ def main() -> None:
             build(site)
         results = make(site, args.out)
     for lang, r in results.items():
-        print(f"{args.out / pdf_name(lang)}: {r['pages']} pages, {r['size'] / 1e6:.1f} MB")
+        print(f"{args.out / pdf_name(lang)}: {r['pages']} pages, {r['size'] / 1e6:.1f} MB, "
+              f"{r['shrunk']} formulas or tables set smaller to fit")
     print(f"PDF edition in {time.perf_counter() - start:.0f} s")
 
 
