@@ -29,12 +29,13 @@ from audiodl.digits import (
     random_gain,
     spec_augment,
     time_shift,
+    trim_silence,
 )
 from audiodl.figure_language import tr
 
 seed_everything()
 out = output_dir("ch5/augment")
-ds = SpokenDigits("test", speakers=["lucas"])
+ds = SpokenDigits("test", speakers=["lucas"], transform=trim_silence)
 wave, digit = ds[3 * 5]  # lucas, "3", take 0 (clips are ordered by digit, then take)
 wave = fix_length(wave)[None]  # (1, 1, CLIP_SAMPLES): a batch of one
 augment = AugmentedLogMel(torch.Generator().manual_seed(3))  # the settings training uses

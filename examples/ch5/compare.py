@@ -22,11 +22,11 @@
 # recordings the model got wrong.
 
 # %%
+import shutil
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
-import soundfile
 import torch
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.pipeline import make_pipeline
@@ -35,7 +35,7 @@ from sklearn.svm import SVC
 from torch.utils.data import TensorDataset
 
 from audiodl import output_dir, pick_device, seed_everything
-from audiodl.datasets import SPEAKERS, SR, SpokenDigits
+from audiodl.datasets import SPEAKERS, SpokenDigits
 from audiodl.digits import (
     AugmentedLogMel,
     DigitCNN,
@@ -43,6 +43,7 @@ from audiodl.digits import (
     fix_length,
     log_mel,
     train_digit_cnn,
+    trim_silence,
 )
 from audiodl.figure_language import tr
 
@@ -50,7 +51,7 @@ device = pick_device()
 seed_everything()
 out = output_dir("ch5/compare")
 start = time.perf_counter()
-ds = SpokenDigits("all")
+ds = SpokenDigits("all", transform=trim_silence)  # every clip without its silent ends
 clips = [ds[i][0] for i in range(len(ds))]  # every recording read once, (1, T) each
 features = np.stack([clip_features(w) for w in clips])  # for the SVM: (3000, 78)
 waves = torch.stack([fix_length(w) for w in clips])  # for the CNN: (3000, 1, 6400)
@@ -208,4 +209,4 @@ for s in SPEAKERS:
         k = rng.choice(wrong)
         clip = ds.clips[held_index[k]]
         name = f"{clip.speaker}_{clip.digit}_take{clip.index}_heard_as_{y_pred[k]}.wav"
-        soundfile.write(out / name, clips[held_index[k]][0].numpy(), SR, subtype="PCM_16")
+        shutil.copyfile(clip.path, out / name)

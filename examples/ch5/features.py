@@ -35,11 +35,11 @@ from sklearn.tree import DecisionTreeClassifier
 
 from audiodl import SEED, seed_everything
 from audiodl.datasets import SPEAKERS, SR, SpokenDigits
-from audiodl.digits import N_MFCC, SEGMENTS, clip_features, log_mel, mfcc
+from audiodl.digits import N_MFCC, SEGMENTS, clip_features, log_mel, mfcc, trim_silence
 from audiodl.figure_language import tr
 
 seed_everything()
-ds = SpokenDigits("all")
+ds = SpokenDigits("all", transform=trim_silence)  # every clip without its silent ends
 start = time.perf_counter()
 features = np.stack([clip_features(ds[i][0]) for i in range(len(ds))])  # once, for every use
 digits = np.array(ds.digits)

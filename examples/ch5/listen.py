@@ -21,13 +21,12 @@ from collections import Counter
 
 import matplotlib.pyplot as plt
 import numpy as np
-import soundfile
 import torch
 
 from audiodl import output_dir, seed_everything
 from audiodl.audio import spectrogram, to_db
 from audiodl.datasets import SPEAKERS, SR, SpokenDigits
-from audiodl.digits import CLIP_SAMPLES, log_mel
+from audiodl.digits import CLIP_SAMPLES, log_mel, trim_silence
 from audiodl.figure_language import tr
 
 seed_everything()
@@ -39,24 +38,36 @@ print("clips per digit:  ", dict(sorted(Counter(ds.digits).items())))
 print("dataset's split:  ", dict(Counter(c.split for c in ds.clips)))
 
 # %%
-# The length of every clip, read from the file headers (no audio decoded).
-seconds = np.array([soundfile.info(str(c.path)).frames / SR for c in ds.clips])
+# Every recording, read once; its length as recorded, and after cutting the quiet ends
+# (trim_silence: what lies more than 30 dB below the loudest frame).
+waves = [wave for wave, _ in ds]
 speaker_of = np.array(ds.speaker_names)
-print(f"length: min {seconds.min():.2f} s, median {np.median(seconds):.2f} s, "
+seconds = np.array([w.shape[-1] / SR for w in waves])
+trimmed = np.array([trim_silence(w).shape[-1] / SR for w in waves])
+print(f"length as recorded: min {seconds.min():.2f} s, median {np.median(seconds):.2f} s, "
       f"max {seconds.max():.2f} s")
+print(f"silence trimmed:    min {trimmed.min():.2f} s, median {np.median(trimmed):.2f} s, "
+      f"max {trimmed.max():.2f} s")
+for s in SPEAKERS:
+    share = 1 - trimmed[speaker_of == s] / seconds[speaker_of == s]
+    print(f"  {s:9s} silent ends: median {np.median(share):4.0%} of a clip, "
+          f"more than a fifth in {(share > 0.2).mean():4.0%} of its clips")
 window = CLIP_SAMPLES / SR
-longer = seconds > window
-print(f"{longer.sum()} of {len(seconds)} clips are longer than {window:.1f} s: "
-      + ", ".join(f"{s} {n}" for s, n in Counter(speaker_of[longer]).items()))
-fig, ax = plt.subplots(figsize=(8, 3.5), layout="constrained")
-ax.boxplot([seconds[speaker_of == s] for s in SPEAKERS], whis=(0, 100))
-ax.set_xticks(range(1, len(SPEAKERS) + 1), SPEAKERS)
-ax.axhline(window, color="tab:red", ls="--",
-           label=tr(f"CNN 的输入窗口（{window:.1f} 秒）", f"the CNN's window ({window:.1f} s)"))
+print(f"trimmed clips longer than the CNN's {window:.1f} s window: {(trimmed > window).sum()}")
+fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+pos = np.arange(len(SPEAKERS))
+for offset, values, colour in ((-0.18, seconds, "tab:gray"), (0.18, trimmed, "tab:blue")):
+    ax.boxplot([values[speaker_of == s] for s in SPEAKERS], positions=pos + offset,
+               widths=0.3, whis=(0, 100), patch_artist=True,
+               boxprops={"facecolor": colour, "alpha": 0.5}, medianprops={"color": "black"})
+ax.set_xticks(pos, SPEAKERS)
+handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.5) for c in ("tab:gray", "tab:blue")]
+handles.append(ax.axhline(window, color="tab:red", ls="--"))
+ax.legend(handles, [tr("录音原样", "as recorded"), tr("切掉首尾静音后", "silent ends cut"),
+                    tr(f"CNN 的输入窗口（{window:.1f} 秒）", f"the CNN's window ({window:.1f} s)")])
 ax.set_ylabel(tr("时长（秒）", "length (s)"))
 ax.set_title(tr("每位说话人 500 段录音的时长（箱线图，须到最短和最长）",
                 "Lengths of each speaker's 500 clips (box plot, whiskers at min and max)"))
-ax.legend()
 plt.show()
 
 # %%
@@ -106,15 +117,14 @@ plt.show()
 freqs = torch.arange(129) * SR / 256
 fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
 for s in SPEAKERS:
-    idx = [i for i, name in enumerate(ds.speaker_names) if name == s]
-    waves = [ds[i][0] for i in idx]
-    power = torch.cat([spectrogram(w, n_fft=256, hop_length=128)[0] for w in waves], dim=-1)
+    own = [w for w, name in zip(waves, ds.speaker_names, strict=True) if name == s]
+    power = torch.cat([spectrogram(w, n_fft=256, hop_length=128)[0] for w in own], dim=-1)
     mean = power.mean(dim=-1)
-    peaks = torch.tensor([w.abs().max() for w in waves])
+    peaks = torch.tensor([w.abs().max() for w in own])
     # The quietest tenth of each clip's frames, in dB below its loudest frame: how far the
     # background (room and microphone noise) lies under the speech.
     quiet = []
-    for w in waves:
+    for w in own:
         frame_power = spectrogram(w, n_fft=256, hop_length=128)[0].sum(dim=0)
         quiet.append(10 * torch.log10(frame_power.quantile(0.1) / frame_power.max()))
     print(f"{s:9s} peak {20 * peaks.median().log10():6.1f} dBFS, quietest frames "

@@ -71,7 +71,7 @@ if weights.is_file() and not args.retrain:
     model.load_state_dict(torch.load(weights, map_location=device, weights_only=True))
     print(f"weights read from {weights}")
 else:
-    train_set = SpokenDigits("train")
+    train_set = SpokenDigits("train", transform=trim_silence)  # as predict() trims its input
     waves = torch.stack([fix_length(w) for w, _ in train_set])  # (2700, 1, T)
     digits = torch.tensor(train_set.digits)
     is_val = torch.tensor([c.index in (5, 6) for c in train_set.clips])
