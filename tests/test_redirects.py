@@ -34,11 +34,20 @@ def test_moved_page_redirects_in_both_languages(tmp_path, monkeypatch):
         assert 'url=../../ch5/new/"' in page and "location.hash" in page
 
 
-def test_redirect_to_a_missing_page_fails(tmp_path, monkeypatch):
+def test_a_moved_page_that_exists_again_fails(tmp_path, monkeypatch):
+    monkeypatch.setattr(redirects, "MOVED", {"ch3/old.md": "ch5/new.md"})
+    for page in ("ch3/old.md", "ch5/new.md"):
+        (tmp_path / "docs" / page).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / page).write_text("# Page\n")
+    with pytest.raises(PluginError, match="ch3/old.md exists again"):
+        redirects.on_post_build(config(tmp_path))
+
+
+def test_another_project_without_the_pages_gets_no_redirect(tmp_path, monkeypatch):
     monkeypatch.setattr(redirects, "MOVED", {"ch3/old.md": "ch5/gone.md"})
     (tmp_path / "docs").mkdir()
-    with pytest.raises(PluginError, match="ch5/gone.md, which does not exist"):
-        redirects.on_post_build(config(tmp_path))
+    redirects.on_post_build(config(tmp_path))
+    assert not (tmp_path / "site").exists()
 
 
 def test_every_moved_page_of_the_course_has_its_new_page():

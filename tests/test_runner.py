@@ -19,7 +19,13 @@ if str(ROOT) not in sys.path:
 
 from runner import archive, batch  # noqa: E402
 from runner.cache import Cache, ExampleError  # noqa: E402
-from runner.keys import RUNNER_SHA, Environment, package_digest, package_files  # noqa: E402
+from runner.keys import (  # noqa: E402
+    CACHE_FORMAT,
+    RUNNER_SHA,
+    Environment,
+    package_digest,
+    package_files,
+)
 from runner.project import Project  # noqa: E402
 
 HELLO = '''\
@@ -241,7 +247,7 @@ def test_unpack_rejects_foreign_or_unsafe_archives(tmp_path):
     env = Environment.here()
     key = env.key((here.examples / "demo" / "plain.py").read_bytes())
     evil = tmp_path / "evil.tar.gz"
-    manifest = {"kind": archive.KIND, "cache_format": 3, "runner_sha": RUNNER_SHA,
+    manifest = {"kind": archive.KIND, "cache_format": CACHE_FORMAT, "runner_sha": RUNNER_SHA,
                 "entries": [{"name": "demo/plain", "key": key}]}
     with tarfile.open(evil, "w:gz") as tar:
         for name, data in [("manifest.json", json.dumps(manifest).encode()),
