@@ -249,7 +249,9 @@ def render_result(
     if (marker.text or marker.everything) and result.text.strip():
         blocks.append(fenced(result.text))
     if (marker.audio or marker.everything) and result.audio:
-        blocks.append(audio_html(result, page_url, prefix))
+        # "ch2/data/" with directory URLs, "ch2/data.html" without (the offline edition)
+        url_dir = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
+        blocks.append(audio_html(result, url_dir, prefix))
     if meta:
         blocks.append(meta_md(result, lang, src_dir, prefix))
     return "\n\n".join(blocks)
