@@ -75,9 +75,11 @@ def record(page, seen: dict) -> None:
     """Collect the page's requests, failed requests, HTTP errors and console errors."""
     seen.update(requests=[], failed=[], console=[])
     page.on("request", lambda r: seen["requests"].append(r.url))
-    # A player that has its metadata cancels the rest of the file (net::ERR_ABORTED);
-    # AUDIO_JS checks that each player loaded, so only other failures count.
-    page.on("requestfailed", lambda r: (r.resource_type, r.failure) != ("media", "net::ERR_ABORTED")
+    # Cancelled is not failed (net::ERR_ABORTED): a player that has its metadata cancels the
+    # rest of the file (AUDIO_JS checks that each player loaded), and a moved page's
+    # redirect (hooks/redirects.py) cancels the page it replaces; other failures count.
+    page.on("requestfailed", lambda r: (r.failure != "net::ERR_ABORTED"
+                                        or r.resource_type not in ("media", "document"))
             and seen["failed"].append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and seen["failed"].append(
         f"{r.url} (HTTP {r.status})"))
