@@ -229,32 +229,56 @@ def load_clip(path: str | os.PathLike) -> torch.Tensor:
 
     Raises ``ValueError`` naming the file and what to do when it is not a WAV file, is
     truncated (fewer samples than its header announces), or is not 8 kHz mono;
-    ``FileNotFoundError`` when it does not exist.
+    ``FileNotFoundError`` when it does not exist (see :func:`read_audio`).
+    """
+    path = Path(path)
+    samples, sr = read_audio(path, _what_to_do(path), wav_only=True)
+    if sr != SR or samples.shape[1] != 1:
+        raise ValueError(f"{path}: {sr} Hz, {samples.shape[1]} channel(s); expected {SR} Hz "
+                         f"mono; {_what_to_do(path)}.")
+    return torch.from_numpy(np.ascontiguousarray(samples.T))
+
+
+def read_audio(path: str | os.PathLike, hint: str = "give a WAV, FLAC, OGG or MP3 recording",
+               *, wav_only: bool = False) -> tuple[np.ndarray, int]:
+    """Read a recording in any format soundfile (libsndfile) reads: returns its samples,
+    float32 of shape (T, channels) in [-1, 1], and its sample rate.
+
+    Every problem raises one exception whose message is one line, ``"<path>: <problem>;
+    <hint>."``: ``FileNotFoundError`` for a missing file, ``ValueError`` for a folder, an
+    unreadable or empty file, something that is not audio (or, with ``wav_only``, not a
+    WAV file), a WAV file cut short (libsndfile would quietly read the part that is left)
+    and samples that are NaN or infinite. :func:`load_clip` reads FSDD's clips with it.
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError as err:
-        raise FileNotFoundError(f"{path}: no such file; {_what_to_do(path)}.") from err
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError(f"{path}: not a WAV file (no RIFF/WAVE header); {_what_to_do(path)}.")
-    _check_complete(data, path)
+        raise FileNotFoundError(f"{path}: no such file; {hint}.") from err
+    except IsADirectoryError as err:
+        raise ValueError(f"{path}: a folder, not a file; {hint}.") from err
+    except OSError as err:
+        raise ValueError(f"{path}: cannot be read ({err.strerror or err}); {hint}.") from err
+    is_wav = data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    if not data:
+        raise ValueError(f"{path}: empty file (0 bytes); {hint}.")
+    if wav_only and not is_wav:
+        raise ValueError(f"{path}: not a WAV file (no RIFF/WAVE header); {hint}.")
+    if is_wav:
+        _check_complete(data, path, hint)
     try:
-        with soundfile.SoundFile(io.BytesIO(data)) as f:
-            if f.samplerate != SR or f.channels != 1:
-                raise ValueError(
-                    f"{path}: {f.samplerate} Hz, {f.channels} channel(s); expected {SR} Hz "
-                    f"mono; {_what_to_do(path)}."
-                )
-            samples = f.read(dtype="float32", always_2d=True)  # (T, channels)
+        samples, sr = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except soundfile.SoundFileError as err:
         reason = getattr(err, "error_string", err)  # libsndfile's words, without the BytesIO
-        raise ValueError(f"{path}: cannot be read as audio ({reason}); "
-                         f"{_what_to_do(path)}.") from err
-    return torch.from_numpy(np.ascontiguousarray(samples.T))
+        raise ValueError(f"{path}: cannot be read as audio ({reason}); {hint}.") from err
+    bad = int(np.count_nonzero(~np.isfinite(samples)))
+    if bad:
+        raise ValueError(f"{path}: {bad} of its {samples.size} samples are NaN or infinite "
+                         f"(the file is damaged); {hint}.")
+    return samples, sr
 
 
-def _check_complete(data: bytes, path: Path) -> None:
+def _check_complete(data: bytes, path: Path, hint: str) -> None:
     """libsndfile quietly reads a WAV file cut short; the data chunk's size says how many
     bytes of samples there should be."""
     pos = 12
@@ -262,15 +286,14 @@ def _check_complete(data: bytes, path: Path) -> None:
         chunk, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
         if chunk == b"data":
             held = len(data) - pos - 8
-            if size > held:
+            if size > held and size != 0xFFFFFFFF:  # all ones: a stream, length unknown
                 raise ValueError(
                     f"{path}: truncated: its header announces {size} bytes of samples, the "
-                    f"file holds {held}; {_what_to_do(path)}."
+                    f"file holds {held}; {hint}."
                 )
             return
         pos += 8 + size + (size & 1)
-    raise ValueError(f"{path}: truncated or damaged: no 'data' chunk of samples; "
-                     f"{_what_to_do(path)}.")
+    raise ValueError(f"{path}: truncated or damaged: no 'data' chunk of samples; {hint}.")
 
 
 @dataclass(frozen=True)

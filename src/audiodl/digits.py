@@ -32,7 +32,7 @@ from audiodl.train import FitResult, fit
 __all__ = [
     "BATCH_SIZE", "CLIP_SAMPLES", "EPOCHS", "HOP_LENGTH", "LR", "N_FFT", "N_MELS", "N_MFCC",
     "SEGMENTS", "TOP_DB",
-    "AugmentedLogMel", "DigitCNN", "add_noise", "clip_features", "dct_matrix", "fix_length",
+    "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "dct_matrix", "fix_length",
     "log_mel", "mfcc", "random_gain", "spec_augment", "time_shift", "train_digit_cnn",
     "trim_silence",
 ]
@@ -45,6 +45,16 @@ TOP_DB = 40.0  # each log-mel is floored 40 dB below its own peak (see log_mel)
 N_MFCC = 13
 SEGMENTS = 5  # clip_features: MFCC means over this many stretches of the clip
 EPOCHS, BATCH_SIZE, LR = 10, 64, 3e-3  # train_digit_cnn's budget
+
+
+def check_finite(x: torch.Tensor, what: str) -> None:
+    """Raise ``ValueError`` when ``x`` holds NaN or infinite values: one of them would
+    silently turn every frame, feature or prediction computed from it into NaN."""
+    bad = int((~torch.isfinite(x)).sum())
+    if bad:
+        raise ValueError(f"{what}: {bad} of the {x.numel()} input values are NaN or infinite; "
+                         f"a recording's samples must be finite numbers (check how it was "
+                         f"read or made)")
 
 
 def fix_length(wave: torch.Tensor, length: int = CLIP_SAMPLES) -> torch.Tensor:
@@ -63,7 +73,9 @@ def trim_silence(wave: torch.Tensor, top_db: float = 30.0, frame: int = 256,
     """Cut the quiet start and end of a recording (..., T): keep from the first to the last
     frame whose power is within ``top_db`` decibels of the loudest frame's (frames of
     ``frame`` samples every ``hop``; power averaged over the leading axes). FSDD's clips are
-    already trimmed like this; a recording made at home usually is not."""
+    already trimmed like this; a recording made at home usually is not. Raises
+    ``ValueError`` for NaN or infinite samples (no frame is then the loudest)."""
+    check_finite(wave, "trim_silence")
     n = wave.shape[-1]
     if n <= frame:
         return wave
@@ -80,7 +92,8 @@ def log_mel(wave: torch.Tensor) -> torch.Tensor:
     floored :data:`TOP_DB` (40) dB below its own peak. The recordings' background noise
     lies between about 15 and 50 dB below their peaks, depending on the microphone and the
     room: the floor hides that difference, and the padding's silence sits at the same
-    floor."""
+    floor. Raises ``ValueError`` for NaN or infinite samples."""
+    check_finite(wave, "log_mel")
     return log_mel_spectrogram(wave, SR, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS,
                                top_db=TOP_DB)
 
@@ -100,7 +113,9 @@ def mfcc(spec_db: torch.Tensor, n_mfcc: int = N_MFCC) -> torch.Tensor:
     """Mel-frequency cepstral coefficients: the DCT of each frame's log-mel column.
     (..., n_mels, frames) in dB -> (..., n_mfcc, frames). Coefficient 0 is the frame's
     mean level, 1 its tilt from low to high bands, the next ones ever finer ripples of the
-    spectral envelope (the formants that tell one vowel from another)."""
+    spectral envelope (the formants that tell one vowel from another). Raises
+    ``ValueError`` for NaN or infinite values."""
+    check_finite(spec_db, "mfcc")
     basis = dct_matrix(n_mfcc, spec_db.shape[-2], spec_db.dtype).to(spec_db.device)
     return basis @ spec_db
 
