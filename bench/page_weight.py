@@ -1,7 +1,7 @@
 """Bytes a reader downloads on a first visit to each page (empty browser cache), split into
 HTML / CSS / JS / fonts / images / other; the heaviest pages, and any page over 700 KB or
 image over 300 KB. Images below the first screen are lazy and the search documents load
-with the first search (tools/hooks/search_per_language.py), so neither counts here. Run by
+with the first search (hooks/search_per_language.py), so neither counts here. Run by
 `make bench` after the build timings."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 Builds the site a second time with Material's offline plugin (``AUDIODL_OFFLINE=true``,
 see mkdocs.yml): links name their files (``conv.html``, not ``conv/``), search loads its
 index as a script and runs its worker through the site's own iframe-worker shim, since
-``file://`` allows neither fetch nor workers (tools/hooks/search_per_language.py), and the
+``file://`` allows neither fetch nor workers (hooks/search_per_language.py), and the
 language switcher is left out. It then zips each language: the default language's pages
 with everything else outside the other languages' folders, and a language's own folder
 with the shared assets (``assets/``, ``stylesheets/``) and a front page that opens it.
@@ -28,7 +28,7 @@ LANGUAGES = {"zh": "", "en": "en/"}  # locale -> folder in the built site (mkdoc
 SHARED = ("assets/", "stylesheets/")
 # Not for a reader on disk: the host's 404 page and sitemap, other editions, source maps,
 # and lunr's language scripts (the index is set up with lunr's English alone, see
-# tools/hooks/search_per_language.py).
+# hooks/search_per_language.py).
 LEFT_OUT = ("404.html", "sitemap.xml", "sitemap.xml.gz", "downloads/",
             "assets/javascripts/lunr/")
 FRONT = """<!doctype html>

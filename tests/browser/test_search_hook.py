@@ -1,4 +1,4 @@
-"""tools/hooks/search_per_language.py on its own (no browser, no build): the glossary's terms
+"""hooks/search_per_language.py on its own (no browser, no build): the glossary's terms
 for jieba, the split of the merged index, and the patch of Material's search worker, which
 must fail loudly when a Material upgrade changes the worker."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from served_site import ROOT
 
-sys.path.insert(0, str(ROOT / "tools" / "hooks"))
+sys.path.insert(0, str(ROOT / "hooks"))
 import search_per_language as hook  # noqa: E402
 
 GLOSSARY = """# 术语表

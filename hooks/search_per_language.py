@@ -160,7 +160,7 @@ def on_post_build(config):
     worker_dir = site / "assets" / "javascripts" / "workers"
     counts = split_index(site, langs, worker_dir)
     for problem in patch_worker(sorted(worker_dir.glob("search.*.min.js"))):
-        log.warning(f"tools/hooks/search_per_language.py: {problem}")
+        log.warning(f"hooks/search_per_language.py: {problem}")
     if _offline(config):  # under file:// Material loads the index as a script
         for _, prefix in langs:
             folder = site / prefix / "search"

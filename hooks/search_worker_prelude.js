@@ -1,4 +1,4 @@
-/* audiodl (tools/hooks/search_per_language.py puts this in front of Material's search
+/* audiodl (hooks/search_per_language.py puts this in front of Material's search
  * worker): the search documents are loaded when the reader first searches, not on
  * every page view.
  *
