@@ -10,9 +10,11 @@ each figure once per language from the same run: :func:`drawn_in` switches every
 remembered text of a figure (titles, labels, legends, annotations, word tick labels)
 to the other language and back, so no computation is repeated.
 
-Chinese needs a CJK font: :func:`use_cjk_font` finds one (Noto/Source Han, Microsoft
-YaHei, PingFang, ...; ``AUDIODL_CJK_FONT`` names another) or raises, naming what to
-install; never boxes for glyphs. :func:`glyphs_checked` turns matplotlib's "Glyph ...
+Chinese needs a CJK font: :func:`use_cjk_font` gives matplotlib Noto Sans CJK SC from the
+package noto-cjk-sans-otc (SIL OFL; ``make setup`` installs it from the lock), so a figure
+is the same glyph for glyph on every machine, with no system font to install;
+``AUDIODL_CJK_FONT`` names an installed family instead. Without either it raises, naming
+what to install: never boxes for glyphs. :func:`glyphs_checked` turns matplotlib's "Glyph ...
 missing from font" warning into :class:`MissingGlyphError` while a figure is drawn, and
 :func:`translatable` tells whether drawing a figure in the other language changes it.
 """
@@ -23,21 +25,19 @@ import os
 import re
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "en"
-# Fonts that carry simplified Chinese, in order of preference; matplotlib falls back
-# glyph by glyph from DejaVu Sans (Latin, math) to the first of these it has.
-CJK_FONTS = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-    "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "WenQuanYi Zen Hei",
-    "Noto Sans CJK JP", "SimHei", "Arial Unicode MS",
-)
+# The bundled font: a collection (.ttc) whose faces are Noto Sans CJK JP, KR, SC, TC, HK
+# and their Mono twins; matplotlib (>= 3.11) lists each face under its own family name.
+CJK_FONT = "Noto Sans CJK SC"
 INSTALL_HINT = (
-    "Drawing the Chinese figures needs a CJK font and matplotlib found none. Install one: "
-    "Debian/Ubuntu `sudo apt-get install fonts-noto-cjk`, Fedora `sudo dnf install "
-    "google-noto-sans-cjk-fonts`, macOS and Windows have PingFang SC / Microsoft YaHei. "
-    "Then delete matplotlib's font cache (~/.cache/matplotlib) and run again."
+    "The Chinese figures use Noto Sans CJK SC from the package noto-cjk-sans-otc: run "
+    "`make setup` (or `pip install noto-cjk-sans-otc` in your own environment). To use a "
+    "system font instead, install one (Debian/Ubuntu: `apt-get install fonts-noto-cjk`), "
+    "delete matplotlib's font cache (~/.cache/matplotlib) and name its family in "
+    "AUDIODL_CJK_FONT."
 )
 
 GLYPH_WARNING = r"Glyph .* missing from font"
@@ -75,28 +75,68 @@ def translate(text: str, lang: str) -> str:
 
 
 def use_cjk_font() -> str:
-    """Add an installed CJK font to matplotlib's sans-serif fallback list; its name."""
+    """Add the CJK font to matplotlib's sans-serif fallback list; its family name.
+
+    The bundled Noto Sans CJK SC unless ``AUDIODL_CJK_FONT`` names an installed family."""
     global _cjk_font
     if _cjk_font:
         return _cjk_font
     import matplotlib as mpl
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
     wanted = os.environ.get("AUDIODL_CJK_FONT")
-    candidates = (wanted,) if wanted else CJK_FONTS
-    found = next((name for name in candidates if name in installed), None)
-    if found is None:
-        if wanted:
+    if wanted:
+        if wanted not in {f.name for f in font_manager.fontManager.ttflist}:
             raise RuntimeError(
                 f"AUDIODL_CJK_FONT={wanted!r} names no font matplotlib knows. " + INSTALL_HINT
             )
-        raise RuntimeError(INSTALL_HINT)
+        found = wanted
+    else:
+        _register_bundled_font()
+        found = CJK_FONT
     # Named, not the generic "sans-serif": matplotlib falls back glyph by glyph only
     # along a list of named families.
     mpl.rcParams["font.family"] = ["DejaVu Sans", found]
     _cjk_font = found
     return found
+
+
+def bundled_font_file() -> Path:
+    """NotoSansCJK-Regular.ttc from the package noto-cjk-sans-otc; raises with
+    :data:`INSTALL_HINT` when it is not installed."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        raise RuntimeError(INSTALL_HINT) from None
+    path = Path(str(FONT_PATH))
+    if not path.is_file():
+        raise RuntimeError(f"{path} is missing. " + INSTALL_HINT)
+    return path
+
+
+def _register_bundled_font() -> None:
+    """Give matplotlib the bundled collection's faces, ahead of any system font of the same
+    name (Debian's fonts-noto-cjk has them too, in another version and with a bold):
+    matplotlib takes the first best match, and a figure must not depend on the machine."""
+    from matplotlib import font_manager
+
+    path = str(bundled_font_file())
+    manager = font_manager.fontManager
+    if any(f.fname == path for f in manager.ttflist):
+        return
+    start = len(manager.ttflist)
+    manager.addfont(path)  # also clears the cache of font look-ups
+    ours = manager.ttflist[start:]
+    names = {f.name for f in ours}
+    if CJK_FONT not in names:
+        import matplotlib
+
+        del manager.ttflist[start:]
+        raise RuntimeError(
+            f"matplotlib {matplotlib.__version__} reads only the first face (Japanese) of "
+            f"the font collection {path}; {CJK_FONT} needs matplotlib >= 3.11: run `make setup`."
+        )
+    manager.ttflist[:] = ours + [f for f in manager.ttflist[:start] if f.name not in names]
 
 
 def translatable(fig) -> bool:
