@@ -2,6 +2,8 @@
 and bad input (empty loader, NaN loss, no parameters) stops with a clear message."""
 
 import math
+import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -205,3 +207,147 @@ def test_monitoring_accuracy_on_regression_says_what_to_do():
     with pytest.raises(ValueError, match="monitor='val_loss'"):
         fit(model, train, val, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1),
             epochs=1, log=None)
+
+
+# The checkpoint location: checked before training, written atomically, nothing left behind.
+
+
+class Counting:
+    """Cross-entropy that counts its calls: 0 calls means no training happened."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, y_hat, y):
+        self.calls += 1
+        return nn.functional.cross_entropy(y_hat, y)
+
+
+def fit_with_checkpoint(path, loss_fn=None, epochs=1):
+    model, (train, val) = mlp(), loaders()
+    return fit(model, train, val, loss_fn or nn.CrossEntropyLoss(),
+               torch.optim.SGD(model.parameters(), lr=0.1), epochs=epochs, checkpoint=path,
+               log=None)
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_folder_as_checkpoint_is_refused_before_training(tmp_path):
+    loss_fn = Counting()
+    with pytest.raises(ValueError, match=f"checkpoint {tmp_path} is a folder.*best.pt"):
+        fit_with_checkpoint(tmp_path, loss_fn)
+    assert loss_fn.calls == 0
+    assert files_under(tmp_path) == []
+
+
+@pytest.mark.parametrize("below", ["best.pt", "runs/best.pt"])
+def test_a_file_on_the_checkpoint_path_is_refused_before_training(tmp_path, below):
+    (tmp_path / "notes.txt").write_text("not a folder")
+    path = tmp_path / "notes.txt" / below
+    loss_fn = Counting()
+    with pytest.raises(ValueError, match=f"checkpoint {path} cannot be written: "
+                                         f"{tmp_path / 'notes.txt'} is a file"):
+        fit_with_checkpoint(path, loss_fn)
+    assert loss_fn.calls == 0
+    assert files_under(tmp_path) == ["notes.txt"]
+
+
+def test_missing_folders_are_created_at_the_first_save_only(tmp_path):
+    path = tmp_path / "runs" / "exp1" / "best.pt"
+    with pytest.raises(NonFiniteLossError):  # no epoch finished: nothing to save
+        fit_with_checkpoint(path, NanAt(1))
+    assert files_under(tmp_path) == []
+    result = fit_with_checkpoint(path)
+    assert files_under(tmp_path) == ["runs", "runs/exp1", "runs/exp1/best.pt"]
+    saved = torch.load(path, weights_only=True)
+    assert all(torch.equal(saved[k], v) for k, v in result.best_state.items())
+
+
+def test_a_folder_that_refuses_new_files_is_reported_before_training(tmp_path, monkeypatch):
+    # The operating system's refusal, simulated: root may write into a read-only folder, so
+    # the honest chmod case below cannot run as root.
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("audiodl.train.tempfile.mkstemp", refuse)
+    loss_fn = Counting()
+    path = tmp_path / "best.pt"
+    with pytest.raises(ValueError, match=f"checkpoint {path} cannot be written: no new file can "
+                                         f"be created in {tmp_path} \\(Permission denied\\)"):
+        fit_with_checkpoint(path, loss_fn)
+    assert loss_fn.calls == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into a read-only folder, and Windows ignores a "
+                           "folder's mode; the simulated refusal above covers the message")
+def test_a_read_only_folder_is_reported_before_training(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    try:
+        with pytest.raises(ValueError, match=f"no new file can be created in {folder}"):
+            fit_with_checkpoint(folder / "best.pt")
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failed_save_keeps_the_last_checkpoint_and_leaves_nothing_else(tmp_path, monkeypatch,
+                                                                        failure):
+    real_save, saves = torch.save, []
+
+    def save_then_fail(obj, file):
+        saves.append(obj)
+        if len(saves) == 1:
+            return real_save(obj, file)
+        file.write(b"half a checkpoint")
+        raise failure
+
+    monkeypatch.setattr(torch, "save", save_then_fail)
+    model, (train, val) = Line(), line_loaders()
+    path = tmp_path / "best.pt"
+    expected = OSError if isinstance(failure, OSError) else KeyboardInterrupt
+    with pytest.raises(expected) as caught:
+        fit(model, train, val, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+            epochs=5, monitor="val_loss", checkpoint=path, log=None)
+    if expected is OSError:
+        assert str(path) in str(caught.value) and "No space left" in str(caught.value)
+    assert len(saves) == 2
+    assert files_under(tmp_path) == ["best.pt"]
+    assert torch.equal(torch.load(path, weights_only=True)["w"], saves[0]["w"])
+
+
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("audiodl.train.os.replace", refuse)
+    path = tmp_path / "best.pt"
+    with pytest.raises(OSError, match=f"could not save the checkpoint {path}: Permission denied"):
+        fit_with_checkpoint(path)
+    assert files_under(tmp_path) == []
+
+
+def test_each_save_syncs_a_uniquely_named_file_beside_the_checkpoint_before_renaming(
+        tmp_path, monkeypatch):
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+    monkeypatch.setattr("audiodl.train.os.fsync",
+                        lambda fd: (events.append(("fsync",)), real_fsync(fd))[1])
+    monkeypatch.setattr("audiodl.train.os.replace",
+                        lambda src, dst: (events.append(("replace", Path(src), Path(dst))),
+                                          real_replace(src, dst))[1])
+    path = tmp_path / "best.pt"
+    model, (train, val) = Line(), line_loaders()  # the validation loss falls for a few epochs
+    fit(model, train, val, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+        epochs=3, monitor="val_loss", checkpoint=path, log=None)
+    replaces = [e for e in events if e[0] == "replace"]
+    assert len(replaces) == 3 and events[0] == ("fsync",)
+    for i, event in enumerate(events):
+        if event[0] == "replace":
+            assert events[i - 1] == ("fsync",)
+            _, src, dst = event
+            assert dst == path and src.parent == tmp_path and src.name.endswith(".tmp")
+    assert len({e[1] for e in replaces}) == len(replaces)
+    assert files_under(tmp_path) == ["best.pt"]

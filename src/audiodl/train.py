@@ -18,14 +18,18 @@ is chosen by validation loss (``monitor="val_loss"``).
 
 Bad input stops early with a message that says what is wrong and what to do: an empty
 loader, a model with no trainable parameters, an optimizer that updates none of the model's
-parameters, and a loss that is not finite (:class:`NonFiniteLossError`, raised at the step
+parameters, a checkpoint path that cannot be written (refused before the first epoch), and a
+loss that is not finite (:class:`NonFiniteLossError`, raised at the step
 where it appears, before the weights are updated; no checkpoint is written from that epoch).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -232,12 +236,59 @@ def _check_model(model: nn.Module, optimizer: torch.optim.Optimizer) -> None:
         )
 
 
+def _check_checkpoint(path: Path) -> None:
+    """Refuse a checkpoint location that cannot be written, before any epoch is spent.
+
+    The nearest existing folder on the way to ``path`` must take a new file: a probe file is
+    created there and removed (a permission check alone says yes to root on a read-only
+    disk). Folders that do not exist yet are created at the first save.
+    """
+    if path.is_dir():
+        raise ValueError(f"checkpoint {path} is a folder: give a file path inside it, "
+                         f"e.g. checkpoint={str(path / 'best.pt')!r}")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"checkpoint {path} cannot be written: {folder} is a file, not a "
+                         "folder. Choose a path whose folders are folders (or move that file).")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".checkpoint-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"checkpoint {path} cannot be written: no new file can be created in "
+                         f"{folder} ({exc.strerror}). Choose a folder you can write to, or "
+                         "pass checkpoint=None.") from exc
+
+
 def _save_atomically(state: dict[str, torch.Tensor], path: Path) -> None:
-    """Write to a temporary file, then rename: an interrupted save leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    """Write to a temporary file beside ``path``, sync it to disk, then rename over ``path``.
+
+    A save that fails or is interrupted leaves the previous checkpoint (or none), never half
+    a file, and removes its temporary file. The temporary name is unique, so two runs saving
+    to one folder do not write into each other's file.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+    except OSError as exc:
+        raise OSError(exc.errno, f"could not save the checkpoint {path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())  # the bytes are on disk before the name points at them
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, f"could not save the checkpoint {path}: "
+                                     f"{exc.strerror or exc}") from exc
+        raise
 
 
 def fit(
@@ -262,7 +313,8 @@ def fit(
     - The best epoch has the highest validation accuracy, ties broken by the lower
       validation loss (``monitor="val_acc"``, for classification), or simply the lowest
       validation loss (``monitor="val_loss"``). A copy of its ``state_dict()`` is kept and,
-      when ``checkpoint`` is a path, saved there each time a new best is found.
+      when ``checkpoint`` is a path, saved there each time a new best is found (atomically;
+      a location that cannot be written is refused before the first epoch).
     - Early stopping: with ``patience=k``, stop after ``k`` epochs in a row without a new
       best.
     - ``scheduler`` is stepped once per epoch, after validation (``ReduceLROnPlateau``
@@ -284,6 +336,8 @@ def fit(
     _check_loader(val_loader, "val_loader")
     device = torch.device(device) if device is not None else _device_of(model)
     path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None:
+        _check_checkpoint(path)
     say = log or (lambda line: None)
 
     keys = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
