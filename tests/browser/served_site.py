@@ -19,6 +19,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import browser_fonts  # noqa: E402  (Chromium's CJK font, from the lock)
+
 CHROMIUM = Path(os.environ.get("AUDIODL_CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -125,11 +128,13 @@ def built_site(site: Path | None = None) -> Iterator[tuple[Path, str]]:
 
 @contextlib.contextmanager
 def chromium():
-    """A Playwright Chromium browser (sync API) on Debian's binary."""
+    """A Playwright Chromium browser (sync API) on Debian's binary, with the locked Noto Sans
+    CJK among its fonts (tools/browser_fonts.py)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                    env=browser_fonts.environment())
         try:
             yield browser
         finally:

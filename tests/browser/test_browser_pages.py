@@ -17,7 +17,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
-from served_site import AXE_JS, CHROMIUM, CHROMIUM_ARGS, INSTALL_AXE
+from served_site import AXE_JS, CHROMIUM, CHROMIUM_ARGS, INSTALL_AXE, browser_fonts
 
 PHONE = {"width": 390, "height": 844}
 
@@ -131,7 +131,8 @@ async def visit_all(base_url: str, paths: list[str]) -> dict[str, dict]:
 
     axe = AXE_JS.exists()
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                          env=browser_fonts.environment())
         desktop = await browser.new_context(viewport={"width": 1280, "height": 900},
                                             color_scheme="light")
         phone = await browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
