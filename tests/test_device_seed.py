@@ -1,5 +1,7 @@
-"""audiodl.device and audiodl.seed."""
+"""audiodl.device and audiodl.seed, and the package's names that load them on first use."""
 
+import subprocess
+import sys
 import warnings
 
 import torch
@@ -57,3 +59,28 @@ def test_output_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("AUDIODL_OUTPUT_DIR")
     monkeypatch.chdir(tmp_path)
     assert output_dir("ch2/demo").resolve() == (tmp_path / "outputs" / "ch2" / "demo").resolve()
+
+
+def test_importing_the_package_imports_no_torch_and_its_names_still_work():
+    # A fresh interpreter: this one imported torch long ago.
+    code = (
+        "import sys, audiodl\n"
+        "print('torch' in sys.modules)\n"
+        "from audiodl import *\n"
+        "assert sorted(audiodl.__all__) == sorted(audiodl._LAZY), 'a name with no module'\n"
+        "import audiodl.device, audiodl.seed\n"
+        "print(audiodl.pick_device is audiodl.device.pick_device,\n"
+        "      audiodl.seed_everything is audiodl.seed.seed_everything,\n"
+        "      audiodl.train.fit.__module__, 'torch' in sys.modules)\n"
+        "try:\n"
+        "    audiodl.pick_devices\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.splitlines() == [
+        "False",
+        "True True audiodl.train True",
+        "module 'audiodl' has no attribute 'pick_devices'",
+    ]
