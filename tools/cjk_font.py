@@ -1,39 +1,62 @@
 """Noto CJK, cut down to the characters a document uses and given TrueType outlines.
 
-Chromium prints the Noto CJK fonts Debian installs (OpenType with CFF outlines, in .ttc
-collections) into a PDF as hundreds of nameless Type 3 fonts. A TrueType font it embeds as
-one subset font with its name, as it does DejaVu or Liberation. So ``tools/pdf.py`` asks
-this module for each face it uses: fontTools (installed with matplotlib) subsets the face
-to the document's characters and converts the cubic CFF outlines to quadratic TrueType
-ones; the result is cached in ``.cache/pdf-fonts/`` by face and characters.
+Chromium prints Noto CJK (OpenType with CFF outlines, in .ttc collections) into a PDF as
+hundreds of nameless Type 3 fonts. A TrueType font it embeds as one subset font with its
+name, as it does DejaVu or Liberation. So ``tools/pdf.py`` asks this module for each face it
+uses: fontTools (installed with matplotlib) subsets the face to the document's characters
+and converts the cubic CFF outlines to quadratic TrueType ones; the result is cached in
+``.cache/pdf-fonts/`` by source, face and characters.
+
+Each face comes from Debian's fonts-noto-cjk when it is installed, else from the locked
+wheel noto-cjk-sans-otc (the font of the figures), which has Noto Sans CJK SC and its Mono
+twin in regular only: serif text is then set in the sans face, and a bold face is left out
+(:func:`source` gives None) so that Chromium emboldens the regular one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 NOTO = Path("/usr/share/fonts/opentype/noto")
-# face -> (file, name of the face inside the collection)
+# face -> (Debian's file, name of the face inside the collection, its name in the wheel)
 FACES = {
-    "serif": ("NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC"),
-    "serif-bold": ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC"),
-    "sans": ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
-    "sans-bold": ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
-    "mono": ("NotoSansCJK-Regular.ttc", "Noto Sans Mono CJK SC"),
+    "serif": ("NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "Noto Sans CJK SC"),
+    "serif-bold": ("NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC", None),
+    "sans": ("NotoSansCJK-Regular.ttc", "Noto Sans CJK SC", "Noto Sans CJK SC"),
+    "sans-bold": ("NotoSansCJK-Bold.ttc", "Noto Sans CJK SC", None),
+    "mono": ("NotoSansCJK-Regular.ttc", "Noto Sans Mono CJK SC", "Noto Sans Mono CJK SC"),
 }
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "pdf-fonts"
 
 
+def _bundled() -> Path:
+    """The wheel's NotoSansCJK-Regular.ttc; raises, saying how to install it, without it."""
+    from audiodl.figure_language import bundled_font_file
+
+    return bundled_font_file()
+
+
+def source(face: str) -> tuple[Path, str] | None:
+    """The collection that has `face` (a key of FACES) and the face's name in it; None for
+    a bold face neither Debian's fonts nor the wheel have."""
+    file, family, bundled = FACES[face]
+    if (NOTO / file).exists():
+        return NOTO / file, family
+    return (_bundled(), bundled) if bundled else None
+
+
 def missing() -> str | None:
     """Why the fonts cannot be made here, or None."""
-    absent = sorted({f for f, _ in FACES.values() if not (NOTO / f).exists()})
-    if absent:
-        return f"no {', '.join(absent)} in {NOTO}: apt-get install fonts-noto-cjk"
     try:
         import fontTools  # noqa: F401
     except ImportError:
         return "fontTools is not installed (it comes with matplotlib)"
+    try:
+        _bundled()
+    except RuntimeError as exc:
+        return str(exc)
     return None
 
 
@@ -88,16 +111,17 @@ def _to_truetype(font) -> None:
 
 
 def truetype(face: str, text: str) -> bytes:
-    """The face (a key of FACES) as a TrueType font holding the characters of `text`."""
+    """The face (a key of FACES whose :func:`source` is not None) as a TrueType font
+    holding the characters of `text`."""
+    collection, family = source(face)
     chars = "".join(sorted(set(text)))
-    key = hashlib.sha256(f"{face}\n{chars}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{collection}\n{family}\n{chars}".encode()).hexdigest()[:16]
     cached = CACHE / f"{face}-{key}.ttf"
     if cached.exists():
         return cached.read_bytes()
     from fontTools import subset
 
-    file, family = FACES[face]
-    font = _face(NOTO / file, family)
+    font = _face(collection, family)
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -107,5 +131,7 @@ def truetype(face: str, text: str) -> bytes:
     subsetter.subset(font)
     _to_truetype(font)
     CACHE.mkdir(parents=True, exist_ok=True)
-    font.save(str(cached))
+    tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
+    font.save(str(tmp))
+    tmp.replace(cached)
     return cached.read_bytes()

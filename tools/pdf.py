@@ -11,7 +11,8 @@ a table of contents come first; Chromium prints it to A4 with page numbers and P
 bookmarks for the headings. The table of contents gets its page numbers in a second
 printing, from the page of each book page's named destination in the first (``pdfinfo
 -dests``, poppler-utils). Chinese is set in Noto CJK made TrueType for the characters the
-book uses (tools/cjk_font.py), so the PDF embeds it as a named font, not as Type 3 glyphs.
+book uses (tools/cjk_font.py; Debian's fonts-noto-cjk where installed, else the locked
+wheel's Noto Sans CJK), so the PDF embeds it as a named font, not as Type 3 glyphs.
 At the printed width code wraps, and a formula or table wider than the column is set
 smaller until it fits; anything still wider stops the run.
 """
@@ -243,6 +244,8 @@ def font_faces(text: str) -> str:
     chars = "".join(sorted({c for c in text if ord(c) > 0x7F}))
     rules = []
     for family, weight, face in CJK_FACES:
+        if cjk_font.source(face) is None:
+            continue  # no bold face here: Chromium emboldens the regular one
         data = base64.b64encode(cjk_font.truetype(face, chars)).decode("ascii")
         rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
                      f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
