@@ -1,6 +1,8 @@
 """`make screenshots`: the home page and one chapter page, in each language, light and
-dark, as PNGs in screenshots/ (shown in the README). The site is built and served the way
-the browser tests do it."""
+dark, as PNGs in screenshots/ (shown in the README). The chapter page is shown from its
+section with a figure, so the Chinese screenshots show a Chinese figure as well as Chinese
+text. The site is built and served the way the browser tests do it (Chromium with the
+locked Noto Sans CJK, tools/browser_fonts.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from served_site import ROOT, built_site, chromium  # noqa: E402
 
-PAGES = {"home": "", "chapter": "ch3/perceptron/"}
+# the chapter page opens at the section with its figure (ch3/perceptron_sigmoid)
+PAGES = {"home": "", "chapter": "ch3/perceptron/#by-hand"}
 OUT = ROOT / "screenshots"
 
 
@@ -27,6 +30,10 @@ def main() -> None:
                 for name, path in PAGES.items():
                     page.goto(base + ("" if lang == "zh" else "en/") + path)
                     page.wait_for_load_state("networkidle")
+                    # lazy figures load once in view: wait until those in view are drawn
+                    page.wait_for_function("""[...document.images].every((i) => {
+                        const r = i.getBoundingClientRect();
+                        return r.bottom < 0 || r.top > innerHeight || i.complete; })""")
                     file = OUT / f"{name}-{lang}-{scheme}.png"
                     page.screenshot(path=str(file))
                     print(file.relative_to(ROOT))
