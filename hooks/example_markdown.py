@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from runner.cache import Result
 
 MARKER = re.compile(r"^<!--\s*example:\s*(?P<spec>.*?)\s*-->\s*$")
+# What a reader means as a marker but is not one (indented, "Example:", no colon, text
+# after "-->"): an error, not a comment that silently loses the page its figure.
+ALMOST = re.compile(r"<!--\s*examples?\b", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$")
 
@@ -87,16 +90,28 @@ class Marker:
         return not self.text and self.figures is None and not self.audio
 
 
+class Almost(str):
+    """A line that is almost a marker, given where a marker's spec would be (so that
+    :func:`parse_marker` reports it with the page and line)."""
+
+
 def marker_lines(markdown: str):
     """Yield (line number, line, marker spec or None) for every line; a marker inside a
-    fenced code block is not one."""
+    fenced code block or a code span is not one. An almost-marker's spec is an
+    :class:`Almost`."""
     fence = None
     for n, line in enumerate(markdown.splitlines(), start=1):
         opened = FENCE.match(line)
         if opened and (fence is None or opened[1].startswith(fence)):
             fence = None if fence else opened[1][0] * 3
-        match = None if fence or opened else MARKER.match(line)
-        yield n, line, match["spec"] if match else None
+        if fence or opened:
+            yield n, line, None
+        elif match := MARKER.match(line):
+            yield n, line, match["spec"]
+        elif any(line[: m.start()].count("`") % 2 == 0 for m in ALMOST.finditer(line)):
+            yield n, line, Almost(line.rstrip())
+        else:
+            yield n, line, None
 
 
 def find_markers(markdown: str, where: str, known: set[str]) -> list[Marker]:
@@ -109,6 +124,13 @@ def find_markers(markdown: str, where: str, known: set[str]) -> list[Marker]:
 
 
 def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
+    if isinstance(spec, Almost):
+        raise MarkerError(
+            f"{where}: '{spec}' is almost an example marker, and would be a comment that shows "
+            "nothing: write the marker alone on its line, not indented, as "
+            "<!-- example: <chapter>/<name> [text] [audio] [figure=N] --> (to show one as "
+            "text, put it in a code fence or `code`)"
+        )
     words = spec.split()
     shown = f"<!-- example: {spec} -->"
     if not words:
@@ -277,9 +299,17 @@ def expand(markdown: str, replace) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_notebook_page(result: Result, lang: str, prefix: str = "") -> str:
+def render_notebook_page(result: Result, cells: list[dict], lang: str, prefix: str = "") -> str:
     """The example as a page of its own in ``lang``: every cell of that language (and
-    every cell without one), with its outputs, in order."""
+    every cell without one), with its outputs, in order. ``cells`` are the example's own
+    (``runner.outputs.source_cells``): the page's prose and code come from there, only
+    the outputs (shown as text and figures) from the result, which may have been made on
+    another machine; prose from there could carry raw HTML into the site."""
+    if [(c["type"], c["lang"]) for c in cells] != [(c["type"], c["lang"]) for c in result.cells]:
+        raise MarkerError(
+            f"the result of examples/{result.name}.py does not fit the example's cells: run it "
+            f'again with `make examples ARGS="--force --only {result.name}"`'
+        )
     t = LABELS[lang]
     src_dir = posixpath.dirname(page_uri(result.name))
     page_url_dir = f"{prefix}examples/{result.name}/"
@@ -290,7 +320,7 @@ def render_notebook_page(result: Result, lang: str, prefix: str = "") -> str:
         t["page_intro"].format(name=result.name),
         meta_md(result, lang, src_dir, prefix, with_page_link=False),
     ]
-    for cell in result.cells:
+    for cell, ran in zip(cells, result.cells, strict=True):
         if cell["lang"] not in (None, lang):
             continue
         if cell["type"] == "markdown":
@@ -300,7 +330,7 @@ def render_notebook_page(result: Result, lang: str, prefix: str = "") -> str:
         if cell["type"] != "code" or not cell["source"].strip():
             continue
         blocks.append(fenced(cell["source"], "python"))
-        for out in cell["outputs"]:
+        for out in ran["outputs"]:
             if "figure" in out:
                 blocks.append(figure_md(result, out["figure"], lang, src_dir, prefix))
             else:

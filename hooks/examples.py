@@ -215,7 +215,16 @@ def add_files(files, config, result: Result, lang: str, prefix: str) -> None:
         uri = asset_uri(result.name, file, prefix)
         files.append(File.generated(config, uri, abs_src_path=str(path)))
     pages = state.project.root / ".cache" / "pages" / lang
-    write_if_changed(pages / page_uri(result.name), render_notebook_page(result, lang, prefix))
+    from runner.outputs import source_cells  # nbformat and jupytext: only when pages render
+
+    # The example's own cells: its result's source.py is examples/<name>.py (checked
+    # when the result was read), and stays what it ran even if the file is edited now.
+    cells = source_cells(result.source.read_text(encoding="utf-8"))
+    try:
+        page = render_notebook_page(result, cells, lang, prefix)
+    except MarkerError as exc:
+        raise PluginError(str(exc)) from None
+    write_if_changed(pages / page_uri(result.name), page)
     files.append(
         File(page_uri(result.name), str(pages), config.site_dir, config.use_directory_urls,
              dest_uri=f"{prefix}examples/{result.name}/index.html")

@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, ArchiveError) as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. the archive to unpack is missing or unreadable
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
 
 
 def run(project: Project, args) -> int:

@@ -30,7 +30,8 @@ def status(project: Project, names: Iterable[str] | None = None) -> list[Status]
     scripts = select(project, names)
     rows = []
     for name, path in scripts.items():
-        found = cache.load(name, env.key(path.read_bytes()))
+        source = path.read_bytes()
+        found = cache.load(name, env.key(source), source)
         if found is not None and found.stale_because(env) is None:
             state = "unpacked" if found.origin == "unpacked" else "cached"
             rows.append(Status(name, state, found))
@@ -78,12 +79,13 @@ def results(
     outcomes: dict[str, Outcome] = {}
     todo = []
     for name, path in scripts.items():
-        key = env.key(path.read_bytes())
+        source = path.read_bytes()
+        key = env.key(source)
         found = None if force else memory.get(key)
         if isinstance(found, Result) and not found.folder.is_dir():
             found = None  # replaced meanwhile (make examples --force, an unpack)
         if found is None and not force:
-            found = cache.load(name, key)
+            found = cache.load(name, key, source)
             if found is not None and found.stale_because(env) is not None:
                 found = None
         if found is None:

@@ -5,12 +5,19 @@ notebook per language, the figures (one file per language, or one for both when 
 figure has no words to translate) and the WAV files the example wrote. An entry is
 written to a temporary folder and renamed into place, so a reader never sees half of
 one; ``result.json`` records each file's size, so a truncated file is noticed cheaply.
+
+An entry may come from elsewhere (an unpacked archive, a cache restored by CI), so every
+read checks it before the site uses it (:func:`read_entry`): ``result.json`` has the
+fields and types of a :class:`Result`, names its own example and key, and lists exactly
+the files the entry holds: plain names of regular files in the entry's folder (no
+folders, no links, no paths), no more than :data:`ENTRY_CAP` bytes in all.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
@@ -19,6 +26,13 @@ from pathlib import Path
 from runner.keys import CACHE_FORMAT, Environment
 
 LANGUAGES = ("zh", "en")
+# A file of an entry: a plain name (no folder, no "..", not hidden), safe in a URL too.
+SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ENTRY_CAP = 64 * 2**20  # bytes in one entry's files (the largest today: about 3 MB)
+
+
+class EntryError(ValueError):
+    """A cache entry that must not be used: damaged, or not the result it claims to be."""
 
 
 class ExampleError(Exception):
@@ -82,11 +96,23 @@ class Result:
 
     @staticmethod
     def from_json(text: str, folder: Path) -> Result:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise EntryError("result.json is not JSON") from None
+        if not isinstance(data, dict):
+            raise EntryError("result.json is not a JSON object")
         if data.get("format") != CACHE_FORMAT:
-            raise ValueError(f"cache format {data.get('format')}, not {CACHE_FORMAT}")
-        known = {f.name for f in fields(Result)}
-        return Result(**{k: v for k, v in data.items() if k in known}, folder=folder)
+            raise EntryError(f"cache format {data.get('format')}, not {CACHE_FORMAT}")
+        known = {f.name for f in fields(Result)} - {"folder"}
+        data = {k: v for k, v in data.items() if k in known}
+        _check_types(data)
+        return Result(**data, folder=folder)
+
+    def listed_files(self) -> set[str]:
+        """Every file the result refers to: its source, its notebooks, figures and WAVs."""
+        files = {"source.py", *(notebook_file(lang) for lang in LANGUAGES), *self.audio}
+        return files | {figure[lang]["file"] for figure in self.figures for lang in LANGUAGES}
 
 
 def notebook_file(lang: str) -> str:
@@ -102,14 +128,101 @@ def record_files(result: Result) -> None:
     }
 
 
-def read_entry(folder: Path) -> Result:
-    """The result in ``folder``; raises if it is unreadable, of another format, or a
-    file is missing or has another size than when it was stored."""
-    result = Result.from_json((folder / "result.json").read_text(encoding="utf-8"), folder)
+def read_entry(folder: Path, name: str, key: str | None = None,
+               source: bytes | None = None) -> Result:
+    """The result of example ``name`` in ``folder`` (whose name is its key unless ``key``
+    says). Raises :class:`EntryError` saying why when the entry must not be used: it is
+    unreadable or of another format, claims another example or key, lists a file that
+    is not a plain one of its own or holds one it does not list, a file is missing or has
+    another size than when it was stored, it is over the size cap, or (when ``source``
+    is given) its ``source.py`` is not that source."""
+    if folder.is_symlink() or not folder.is_dir():
+        raise EntryError(f"{folder} is not a folder")
+    try:
+        text = (folder / "result.json").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EntryError(f"no readable result.json ({exc.__class__.__name__})") from None
+    result = Result.from_json(text, folder)
+    key = folder.name if key is None else key
+    if (result.name, result.key) != (name, key):
+        raise EntryError(f"it says it is {result.name} {result.key}, not {name} {key}")
+    listed = set(result.files)
+    unsafe = sorted(f for f in listed | result.listed_files()
+                    if not SAFE_FILE.match(f) or f == "result.json")
+    if unsafe:
+        raise EntryError(f"it names {unsafe[0]!r}: not a plain file name of the entry")
+    if listed != result.listed_files():
+        odd = sorted(listed ^ result.listed_files())
+        raise EntryError(f"its list of files and what it refers to differ ({', '.join(odd)})")
+    with os.scandir(folder) as found:
+        present = {e.name: e for e in found}
+    extra = sorted(set(present) - listed - {"result.json"})
+    if extra:
+        raise EntryError(f"it holds {extra[0]!r}, which its result does not list")
     for file, size in result.files.items():
-        if (folder / file).stat().st_size != size:
-            raise ValueError(f"{folder / file}: truncated or changed")
+        entry = present.get(file)
+        if entry is None or not entry.is_file(follow_symlinks=False):
+            raise EntryError(f"{file} is missing or not a plain file")
+        if entry.stat(follow_symlinks=False).st_size != size:
+            raise EntryError(f"{file} is truncated or changed")
+    if sum(result.files.values()) > ENTRY_CAP:
+        raise EntryError(f"its files exceed {ENTRY_CAP // 2**20} MiB")
+    if source is not None and result.source.read_bytes() != source:
+        raise EntryError(f"its source.py is not examples/{name}.py")
     return result
+
+
+def _check_types(data: dict) -> None:
+    """Raise EntryError unless ``data`` (result.json) has a Result's fields and types."""
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise EntryError(f"result.json: {what}")
+
+    def text(value) -> bool:
+        return isinstance(value, str)
+
+    def count(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    for required in ("name", "key", "device", "device_note", "seconds", "text"):
+        need(required in data, f"no {required!r}")
+    for field_name in ("name", "key", "device", "text", "device_kind", "source_sha",
+                       "package_sha", "ran_at", "origin"):
+        need(text(data.get(field_name, "")), f"{field_name!r} is not a string")
+    for field_name in ("device_note", "torch"):
+        need(data.get(field_name) is None or text(data[field_name]),
+             f"{field_name!r} is not a string")
+    seconds = data["seconds"]
+    need(isinstance(seconds, (int, float)) and not isinstance(seconds, bool),
+         "'seconds' is not a number")
+    figures = data.get("figures", [])
+    need(isinstance(figures, list) and all(
+        isinstance(f, dict) and all(
+            isinstance(f.get(lang), dict) and text(f[lang].get("file"))
+            and text(f[lang].get("alt")) for lang in LANGUAGES)
+        for f in figures), "'figures' is not a list of {zh, en: {file, alt}}")
+    audio = data.get("audio", [])
+    need(isinstance(audio, list) and all(map(text, audio)), "'audio' is not a list of names")
+    files = data.get("files", {})
+    need(isinstance(files, dict) and all(map(count, files.values())),
+         "'files' is not a mapping of names to sizes")
+
+    def output(out) -> bool:
+        if not isinstance(out, dict):
+            return False
+        if "figure" in out:
+            return count(out["figure"]) and 1 <= out["figure"] <= len(figures)
+        if "stream" in out:
+            return text(out["stream"]) and text(out.get("text"))
+        return text(out.get("plain"))
+
+    cells = data.get("cells", [])
+    need(isinstance(cells, list) and all(
+        isinstance(c, dict) and text(c.get("type")) and text(c.get("source"))
+        and (c.get("lang") is None or text(c["lang"]))
+        and isinstance(c.get("outputs"), list) and all(map(output, c["outputs"]))
+        for c in cells), "'cells' is not a list of cells with their outputs")
 
 
 class Cache:
@@ -118,14 +231,17 @@ class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def load(self, name: str, key: str) -> Result | None:
+    def load(self, name: str, key: str, source: bytes | None = None) -> Result | None:
+        """The entry of ``name`` under ``key``, or None. An entry that must not be used
+        (see :func:`read_entry`; ``source``: the example's own, which its ``source.py``
+        must be) is removed, so the example runs again."""
         folder = self.root / name / key
-        if not folder.is_dir():
+        if not (folder.is_dir() or folder.is_symlink()):
             return None
         try:
-            return read_entry(folder)
-        except Exception:  # unreadable, truncated or of another format: run again
-            shutil.rmtree(folder, ignore_errors=True)
+            return read_entry(folder, name, key, source)
+        except (EntryError, OSError):
+            _remove(folder)
             return None
 
     def latest(self, name: str) -> Result | None:
@@ -135,8 +251,8 @@ class Cache:
             return None
         for folder in sorted(self._entries(parent), key=_mtime, reverse=True):
             try:
-                return read_entry(folder)
-            except Exception:
+                return read_entry(folder, name)
+            except (EntryError, OSError):
                 continue
         return None
 
@@ -149,7 +265,7 @@ class Cache:
         record_files(result)
         (result.folder / "result.json").write_text(result.to_json(), encoding="utf-8")
         old = None
-        if final.exists():
+        if final.exists() or final.is_symlink():
             there = self.load(result.name, result.key)
             if there is not None and env is not None and there.stale_because(env) is None:
                 shutil.rmtree(result.folder, ignore_errors=True)
@@ -174,6 +290,41 @@ class Cache:
         self._prune(final.parent)
         return result
 
+    def put_all(self, results: list[Result]) -> None:
+        """Move finished results (each checked, in a temporary folder under the root)
+        into place, replacing what is there under their keys: all of them, or, when a
+        move fails, none (those moved already are moved back)."""
+        moved = []  # (result, where it was, the entry it replaced or None, folders made)
+        try:
+            for result in results:
+                final = self.root / result.name / result.key
+                made = [p for p in final.parents if not p.exists() and self.root in p.parents]
+                final.parent.mkdir(parents=True, exist_ok=True)
+                old = None
+                if final.exists() or final.is_symlink():
+                    old = result.folder.with_name(result.folder.name + ".old")
+                    os.rename(final, old)
+                moved.append((result, result.folder, old, made))
+                os.rename(result.folder, final)
+                result.folder = final
+        except OSError:
+            for result, was, old, made in reversed(moved):
+                if result.folder != was:
+                    os.rename(result.folder, was)
+                    result.folder = was
+                if old is not None:
+                    os.rename(old, self.root / result.name / result.key)
+                for folder in made:  # deepest first
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        pass
+            raise
+        for result, _, old, _ in moved:
+            if old is not None:
+                _remove(old)
+            self._prune(result.folder.parent)
+
     @staticmethod
     def _entries(parent: Path) -> list[Path]:
         return [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
@@ -183,13 +334,21 @@ class Cache:
         running beside this one may still be reading an older entry."""
         entries = sorted(self._entries(parent), key=_mtime, reverse=True)
         for old in entries[keep:]:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
 
     def scratch(self, name: str) -> Path:
         """A fresh folder next to the entries, on the same file system as them."""
         parent = self.root / name
         parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=".tmp-", dir=parent))
+
+
+def _remove(path: Path) -> None:
+    """Remove an entry: a link itself, never what it points to."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _mtime(path: Path) -> float:

@@ -42,6 +42,17 @@ def prose(cell) -> str:
     return _CJK_BREAK.sub("", cell.source) if cell.cell_type == "markdown" else cell.source
 
 
+def source_cells(source: str) -> list[dict]:
+    """The cells of an example's source (a jupytext percent script) as a result lists
+    them, without outputs: ``[{"type", "lang", "source"}]``. A page takes its prose from
+    here, never from a result, which may come from another machine."""
+    import jupytext  # a second's import, only for a build that renders notebook pages
+
+    nb = jupytext.reads(source, fmt="py:percent")
+    return [{"type": cell.cell_type, "lang": cell.get("metadata", {}).get("lang"),
+             "source": prose(cell)} for cell in nb.cells]
+
+
 def in_language(cell, lang: str) -> bool:
     return cell.get("metadata", {}).get("lang", lang) == lang
 
