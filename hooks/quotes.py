@@ -7,10 +7,12 @@ A page writes, inside a sentence::
 
 The quoted text is a piece of the example's printed output with ``{}`` where the number
 is; spaces match any run of spaces. The hook finds the one place in the output that fits
-and puts that number in the sentence, as printed. It fails the build, naming page and
-line, when the example has no current result, when nothing or more than one place in
-the output fits, or when a marker is malformed. Under ``AUDIODL_EXAMPLES=skip`` the
-number shows as a "?" that says why. Markers in code (fences, `spans`) are left alone.
+and puts that number in the sentence: as printed, or formatted by a Python format for a
+float such as ``{:.0f}`` or ``{:.1%}`` (a fraction as a percentage, without the sign).
+It fails the build, naming page and line, when the example has no current result, when
+nothing or more than one place in the output fits, or when a marker is malformed. Under
+``AUDIODL_EXAMPLES=skip`` the number shows as a "?" that says why. Markers in code
+(fences, `spans`) are left alone.
 """
 
 from __future__ import annotations
@@ -48,20 +50,46 @@ class QuoteError(Exception):
     """A quote that cannot be filled in; the message names page, line and what to do."""
 
 
+PLACEHOLDER = re.compile(r"\{(?::(?P<spec>[^{}]*))?\}")
+
+
+def placeholder(pattern: str, where: str) -> re.Match:
+    """The one ``{}`` or ``{:spec}`` in a pattern."""
+    found = list(PLACEHOLDER.finditer(pattern))
+    if len(found) != 1:
+        raise QuoteError(
+            f'{where}: "{pattern}" must contain exactly one {{}} or {{:format}} (the number)'
+        )
+    return found[0]
+
+
 def pattern_regex(pattern: str, where: str) -> re.Pattern:
-    """The output text around ``{}`` as a regex: literal, spaces flexible, one number."""
-    parts = pattern.split("{}")
-    if len(parts) != 2:
-        raise QuoteError(f'{where}: "{pattern}" must contain exactly one {{}} (the number)')
+    """The output text around the placeholder as a regex: literal, spaces flexible."""
+    hole = placeholder(pattern, where)
 
     def literal(text: str) -> str:
         return r"\s+".join(re.escape(word) for word in re.split(r"\s+", text))
 
-    return re.compile(f"{literal(parts[0])}(?P<value>{NUMBER}){literal(parts[1])}")
+    before, after = pattern[: hole.start()], pattern[hole.end() :]
+    return re.compile(f"{literal(before)}(?P<value>{NUMBER}){literal(after)}")
+
+
+def shown(value: str, spec: str | None, where: str) -> str:
+    """The number as the sentence shows it: as printed, or formatted with Python's ``spec``;
+    a ``%`` spec gives the percentage without its sign, which each language writes its way
+    (99 % in English, 99% in Chinese)."""
+    if spec is None:
+        return value
+    try:
+        text = format(float(value), spec)
+    except ValueError:
+        raise QuoteError(f"{where}: {{:{spec}}} is not a format for a number") from None
+    return text.removesuffix("%") if spec.endswith("%") else text
 
 
 def quoted_value(pattern: str, text: str, where: str) -> str:
-    """The number in ``text`` (an example's printed output) at the one place ``pattern`` fits."""
+    """The number in ``text`` (an example's printed output) at the one place ``pattern`` fits,
+    as the sentence shows it."""
     found = [m["value"] for m in pattern_regex(pattern, where).finditer(text)]
     if len(found) != 1:
         what = "nothing fits" if not found else f"{len(found)} places fit ({', '.join(found)})"
@@ -69,7 +97,7 @@ def quoted_value(pattern: str, text: str, where: str) -> str:
             f'{where}: "{pattern}": {what} in the printed output; quote a piece of one line '
             f"of it with {{}} for the number. The output:\n{text.rstrip()}"
         )
-    return found[0]
+    return shown(found[0], placeholder(pattern, where)["spec"], where)
 
 
 def expand(markdown: str, src_uri: str, replace: Callable[[str, str, str], str]) -> str:

@@ -48,6 +48,9 @@ def test_a_quote_becomes_the_number_as_printed():
         ("forward difference: smallest error {} at", "1.9e-09"),  # spaces match any run
         ("central  difference: smallest error 5.2e-12 at h = {}", "2e-05"),
         ("loss {}", "-0.25"),
+        ("accuracy {:.0f} %", "99"),  # a Python format for a float
+        ("loss {:.0%}", "-25"),  # a fraction as a percentage, the sign left to the sentence
+        ("smallest error {:.0e} at h = 2e-05", "5e-12"),
     ],
 )
 def test_values(pattern, value):
@@ -73,7 +76,7 @@ def test_two_places_fitting_is_an_error():
         fill('<!-- quote: ch4/x "smallest error {} at" -->')
 
 
-@pytest.mark.parametrize("pattern", ["no number", "{} and {}"])
+@pytest.mark.parametrize("pattern", ["no number", "{} and {}", "{:.1f} and {}"])
 def test_exactly_one_placeholder(pattern):
     with pytest.raises(quotes.QuoteError, match="exactly one"):
         fill(f'<!-- quote: ch4/x "{pattern}" -->')
@@ -90,6 +93,11 @@ def test_exactly_one_placeholder(pattern):
 def test_almost_a_marker_is_an_error(line):
     with pytest.raises(quotes.QuoteError, match=r"ch4/page.md:2: a quote marker must read"):
         fill(f"text\n{line}\n")
+
+
+def test_a_format_that_is_not_for_numbers_is_an_error():
+    with pytest.raises(quotes.QuoteError, match=r"\{:d\} is not a format for a number"):
+        fill('<!-- quote: ch4/x "loss {:d}" -->')
 
 
 def test_markers_in_code_are_left_alone():
