@@ -275,6 +275,7 @@ def save_predictor(predictor: Predictor, path: Path) -> None:
                        f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's file is private; weights are not secret
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
