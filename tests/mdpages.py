@@ -42,9 +42,14 @@ class Block:
     def lang(self) -> str:
         return self.info.split()[0] if self.info.split() else ""
 
+    @property
+    def is_expected_output(self) -> bool:
+        return any(m.startswith("pytest-codeblocks:expected-output") for m in self.markers)
+
     def without_comments(self) -> str:
-        """The code as it must match across languages: `#` comments removed."""
-        if self.lang not in HASH_COMMENT_LANGS:
+        """The code as it must match across languages: `#` comments removed (not from a
+        block of expected output, whatever its fence says)."""
+        if self.lang not in HASH_COMMENT_LANGS or self.is_expected_output:
             return self.code
         if self.lang == "python":
             return strip_python_comments(self.code)
@@ -115,15 +120,27 @@ def is_uncollected_python(info: str) -> bool:
     return info != "python"
 
 
-def strip_python_comments(code: str) -> str:
-    """Remove `#` comments (whole-line and trailing) using Python's own tokenizer."""
+def runnable(code: str, lang: str) -> str:
+    """What running `code` depends on, for comparing two pages' test items: Python less
+    its `#` comments (by the tokenizer, so a `#` in a string stays), a shell script less
+    its whole-line comments, and anything else (Python that does not tokenize) verbatim."""
+    if lang == "python":
+        return strip_python_comments(code, fallback=lambda text: text)
+    if lang in ("sh", "bash"):
+        return "\n".join(line for line in code.split("\n") if not line.lstrip().startswith("#"))
+    return code
+
+
+def strip_python_comments(code: str, fallback=None) -> str:
+    """Remove `#` comments (whole-line and trailing) using Python's own tokenizer; code that
+    does not tokenize (a fragment) goes to `fallback`, by default the shell rule."""
     cut: dict[int, int] = {}
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code + "\n").readline):
             if tok.type == tokenize.COMMENT:
                 cut[tok.start[0]] = tok.start[1]
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        return strip_shell_comments(code)  # fragment: fall back to the simple rule
+        return (fallback or strip_shell_comments)(code)
     out = []
     for n, line in enumerate(code.split("\n"), start=1):
         if n in cut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from mdpages import read_page
-from test_parity import assert_same_anchors, assert_same_blocks
+from test_parity import assert_same_anchors, assert_same_blocks, assert_same_tests
 
 ZH = """\
 # 感知器 { #perceptron }
@@ -102,3 +102,48 @@ def test_indentation_is_part_of_the_code(tmp_path):
 def test_fence_indent_inside_an_admonition_is_removed(tmp_path):
     p = page(tmp_path, "p.md", "!!! note\n\n    ```python\n    if True:\n        x = 1\n    ```\n")
     assert p.blocks[0].code == "if True:\n    x = 1"
+
+
+# ZH's first block continues this one (pytest-codeblocks needs a block to continue).
+FIRST = "```python\nx = 0\n```\n\n"
+
+
+def pair(tmp_path, zh: str, en: str):
+    (tmp_path / "p.md").write_text(zh, encoding="utf-8")
+    (tmp_path / "p.en.md").write_text(en, encoding="utf-8")
+    return tmp_path / "p.md", tmp_path / "p.en.md"
+
+
+def test_pages_differing_only_in_comments_run_the_same_tests(tmp_path):
+    zh = FIRST + ZH
+    en = zh.replace("中文注释", "an English comment").replace("# 整行注释", "# one\n# two")
+    assert_same_tests(*pair(tmp_path, zh, en))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("\n1\n", "\n2\n"),
+         r"p.md::line 1 vs .*p.en.md::line 1: expected_output '1\\n' vs '2\\n'"),
+        (("expected-output-->", "expected-output-ignore-whitespace-->"),
+         "expected_output_ignore_whitespace False vs True"),
+        (("x = 1  #", "x = '#'  #"), "code differs"),
+        (("<!--pytest-codeblocks:cont-->", '<!--pytest.mark.skip(reason="no")-->'),
+         "gives 1 test items, .* gives 2"),
+    ],
+)
+def test_an_english_page_that_would_test_something_else_fails(tmp_path, change, message):
+    zh = FIRST + ZH
+    with pytest.raises(pytest.fail.Exception, match=message):
+        assert_same_tests(*pair(tmp_path, zh, zh.replace(*change)))
+
+
+def test_expected_output_is_compared_whole_whatever_its_fence(tmp_path):
+    zh = ("```python\nprint('# 1')\n```\n\n<!--pytest-codeblocks:expected-output-->\n\n"
+          "```python\n# 1\n```\n")
+    en = zh.replace("\n# 1\n```\n", "\n# 2\n```\n")
+    zh_page, en_page = page(tmp_path, "p.md", zh), page(tmp_path, "p.en.md", en)
+    with pytest.raises(pytest.fail.Exception, match="code differs"):
+        assert_same_blocks(zh_page, en_page)
+    with pytest.raises(pytest.fail.Exception, match="expected_output"):
+        assert_same_tests(tmp_path / "p.md", tmp_path / "p.en.md")

@@ -3,6 +3,11 @@ have the same anchors, the same code blocks and the same markers.
 
 Code may differ only in `#` comments. A failure names the page, the line and the
 difference, so the fix is one look away.
+
+The suite runs each page's blocks once, from the Chinese page (conftest.py does not
+collect an English page that has a Chinese twin): test_english_page_runs_the_same_tests
+is what makes that safe, by comparing the test items pytest-codeblocks makes of the two
+pages, code, markers and expected output included.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import difflib
 from pathlib import Path
 
 import pytest
-from mdpages import Page, read_page
+from mdpages import Page, read_page, runnable
+from pytest_codeblocks.main import extract_from_file
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -77,6 +83,46 @@ def test_same_anchors_in_same_order(zh, en):
 @pytest.mark.parametrize("zh,en", pairs(), ids=lambda p: rel(p))
 def test_same_code_blocks_and_markers(zh, en):
     assert_same_blocks(read_page(zh), read_page(en))
+
+
+@pytest.mark.parametrize("zh,en", pairs(), ids=lambda p: rel(p))
+def test_english_page_runs_the_same_tests(zh, en):
+    assert_same_tests(zh, en)
+
+
+# What pytest-codeblocks runs for a block and checks its output against.
+ITEM_FIELDS = ("syntax", "marks", "importorskip", "expected_output",
+               "expected_output_ignore_whitespace")
+
+
+def assert_same_tests(zh: Path, en: Path) -> None:
+    """The items pytest-codeblocks collects from the two pages (`cont` blocks joined to the
+    block they continue, expected output attached) are the same, Python comments aside:
+    running the English page's blocks would run the Chinese page's tests again."""
+    a, b = collected(zh), collected(en)
+    problems = []
+    if len(a) != len(b):
+        problems.append(f"{rel(zh)} gives {len(a)} test items, {rel(en)} gives {len(b)}")
+    for x, y in zip(a, b, strict=False):
+        where = f"{rel(zh)}::line {x.lineno} vs {rel(en)}::line {y.lineno}"
+        for name in ITEM_FIELDS:
+            if getattr(x, name) != getattr(y, name):
+                problems.append(f"{where}: {name} {getattr(x, name)!r} vs {getattr(y, name)!r}")
+        code_x, code_y = runnable(x.code, x.syntax), runnable(y.code, y.syntax)
+        if code_x != code_y:
+            diff = "\n".join(difflib.unified_diff(
+                code_x.splitlines(), code_y.splitlines(), rel(zh), rel(en), lineterm=""))
+            problems.append(f"{where}: code differs (comments ignored):\n{diff}")
+    if problems:
+        pytest.fail("\n".join(problems))
+
+
+def collected(path: Path) -> list:
+    """The blocks pytest-codeblocks makes test items of (plugin.MarkdownFile.collect)."""
+    return [b for b in extract_from_file(path) if b.syntax in RUN_SYNTAX]
+
+
+RUN_SYNTAX = ("python", "sh", "bash")
 
 
 def assert_same_anchors(zh: Page, en: Page) -> None:
