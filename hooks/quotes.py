@@ -38,7 +38,7 @@ SPAN_OR_QUOTE = re.compile(r"(?P<code>(?P<ticks>`+).+?(?P=ticks))|" + QUOTE.patt
 ALMOST = re.compile(r"<!--\s*quotes?\b", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # A number as Python prints it: sign, digits, decimals, an exponent; not the tail of one.
-NUMBER = r"(?<![\d.,])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\d,]|\.\d)"
+NUMBER = r"(?<!\d)(?<!\d[.,])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\d|[.,]\d)"
 
 NOT_RUN = {
     "zh": "示例 {name} 未运行（AUDIODL_EXAMPLES=skip），这里本应是它打印的数",

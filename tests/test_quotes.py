@@ -5,8 +5,8 @@ checked for form, existing examples and the same quotes in both languages."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,9 +14,10 @@ import pytest
 from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "hooks"))
-
-import quotes  # noqa: E402
+# Loaded by path, as MkDocs does: hooks/ on sys.path would hide the standard library's math.
+_spec = importlib.util.spec_from_file_location("quotes_hook", ROOT / "hooks" / "quotes.py")
+quotes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(quotes)
 
 OUTPUT = """\
 forward  difference: smallest error 1.9e-09 at h = 6e-08
@@ -48,6 +49,8 @@ def test_a_quote_becomes_the_number_as_printed():
         ("forward difference: smallest error {} at", "1.9e-09"),  # spaces match any run
         ("central  difference: smallest error 5.2e-12 at h = {}", "2e-05"),
         ("loss {}", "-0.25"),
+        ("(1,000 clips), {}×", "365"),
+        ("accuracy {:.1f} % (", "99.2"),
         ("accuracy {:.0f} %", "99"),  # a Python format for a float
         ("loss {:.0%}", "-25"),  # a fraction as a percentage, the sign left to the sentence
         ("smallest error {:.0e} at h = 2e-05", "5e-12"),
