@@ -244,8 +244,6 @@ def font_faces(text: str) -> str:
     chars = "".join(sorted({c for c in text if ord(c) > 0x7F}))
     rules = []
     for family, weight, face in CJK_FACES:
-        if cjk_font.source(face) is None:
-            continue  # no bold face here: Chromium emboldens the regular one
         data = base64.b64encode(cjk_font.truetype(face, chars)).decode("ascii")
         rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
                      f'src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
