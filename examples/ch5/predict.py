@@ -3,13 +3,14 @@
 #
 # 用法：`python examples/ch5/predict.py 录音.wav [录音2.wav ...]`。录音可以是任意采样率、任意
 # 长度，单声道或立体声。程序先把它混成单声道、重采样到 8 kHz、切掉首尾的静音，再交给卷积
-# 网络，打印出网络认为最可能的数字和全部 10 个数字的概率；如果声音太短、太轻、不像一个数字，
+# 网络，打印出网络认为最可能的数字和它的概率；如果声音太短、太轻、不像一个数字，
 # 或者网络拿不准，就回答“没有数字”（英文输出里是 no digit）。读不了的文件各占一行说明原因，
 # 其余文件照常识别；只要有一个文件读不了，退出状态就是 1。
 #
 # 网络的权重随 audiodl 包一起提供（`audiodl/assets/digit_cnn.pt`，由
 # `python examples/ch5/predict.py --retrain --weights src/audiodl/assets/digit_cnn.pt` 训练得到），
-# 在哪个目录下运行都能找到；加 `--retrain` 重新训练，结果存进 `~/.cache/audiodl/`。
+# 在哪个目录下运行都能找到；加 `--retrain` 重新训练，结果存进 `~/.cache/audiodl/digit_cnn.pt`，
+# 以后用 `--weights` 指定它。
 # 不给文件时，程序用几段声音演示：一段测试集录音原样识别，同一段录音改成 44.1 kHz 立体声、
 # 前后加上静音后再识别一次，一段不是数字的合成语音，以及白噪声、1 kHz 纯音和一段静音。
 
@@ -19,17 +20,18 @@
 # Usage: `python examples/ch5/predict.py recording.wav [another.wav ...]`. A recording may have
 # any sample rate and any length, mono or stereo. The program mixes it to mono, resamples it
 # to 8 kHz, cuts the silence at both ends, and gives it to the convolutional network, then
-# prints the digit the network finds most likely and the probabilities of all ten; when the
-# sound is too short, too quiet, not like one digit, or the network is unsure, it answers
+# prints the digit the network finds most likely and its probability; when the sound is
+# too short, too quiet, not like one digit, or the network is unsure, it answers
 # "no digit". A file it cannot read gets one line saying why, the other files are still
 # recognised, and the exit status is 1 when any file could not be read.
 #
 # The network's weights ship with the audiodl package (`audiodl/assets/digit_cnn.pt`, made by
 # `python examples/ch5/predict.py --retrain --weights src/audiodl/assets/digit_cnn.pt`), so
 # they are found wherever the program runs from; `--retrain` trains again, into
-# `~/.cache/audiodl/`. Given no file, it shows what it does on a few sounds: a test-set
-# recording as it is, the same recording turned into 44.1 kHz stereo with silence before and
-# after it, synthetic speech that is no digit, white noise, a 1 kHz tone and silence.
+# `~/.cache/audiodl/digit_cnn.pt`, which `--weights` then names. Given no file, it shows
+# what it does on a few sounds: a test-set recording as it is, the same recording turned
+# into 44.1 kHz stereo with silence before and after it, synthetic speech that is no digit,
+# white noise, a 1 kHz tone and silence.
 
 # %%
 import argparse
@@ -53,8 +55,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("wav", nargs="*", type=Path, help="recordings (any rate, mono/stereo)")
     parser.add_argument("--retrain", action="store_true", help="train the network again")
     parser.add_argument("--weights", type=Path, help="the weights file to read, or to write "
-                        "when training (default: ~/.cache/audiodl/digit_cnn.pt if it exists, "
-                        "else the weights shipped with audiodl)")
+                        "when training (default: the weights shipped with audiodl; "
+                        "--retrain writes ~/.cache/audiodl/digit_cnn.pt)")
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)  # quick tests only
     # In a notebook (the site's build) there is no command line: use the defaults.
     return parser.parse_args([] if "ipykernel" in sys.modules else sys.argv[1:])

@@ -12,10 +12,10 @@
   sets its thresholds from validation data only: FSDD's validation takes (accepted) and
   :func:`non_digit_sounds` (rejected).
 - :func:`load_predictor` finds the weights wherever the program runs from: the file given,
-  else the per-user cache, else the small file the package ships
-  (``audiodl/assets/digit_cnn.pt``); a damaged or outdated file is reported and the network
-  trained again (:func:`train_predictor`, with a line of progress per epoch), and a file is
-  written atomically (:func:`save_predictor`).
+  else the small file the package ships (``audiodl/assets/digit_cnn.pt``), else the
+  per-user cache; a damaged or outdated file is reported and the network trained again
+  (:func:`train_predictor`, with a line of progress per epoch), and a file is written
+  atomically (:func:`save_predictor`).
 """
 
 from __future__ import annotations
@@ -244,7 +244,10 @@ class WeightsError(ValueError):
 
 def read_predictor(path: Path) -> Predictor:
     """Read a file written by :func:`save_predictor`; :class:`WeightsError` if it is
-    damaged or made for another version of the network."""
+    missing, damaged or made for another version of the network."""
+    if not path.is_file():
+        raise WeightsError(f"{path}: no such file" if not path.exists() else
+                           f"{path}: not a file")
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many kinds for a damaged file (zip, pickle, EOF)
@@ -360,20 +363,19 @@ def error_rates(predictor: Predictor) -> ErrorRates:
 
 def load_predictor(path: Path | None = None, retrain: bool = False, epochs: int | None = None,
                    log: Callable[[str], object] = print) -> Predictor:
-    """The predictor from ``path``, or where none is named from :func:`cached_weights` if
-    that exists, else from :data:`SHIPPED_WEIGHTS`. With ``retrain``, or when the file is
-    missing, damaged or outdated (said in one line to ``log``), the network is trained
-    again and saved to ``path`` (or :func:`cached_weights`)."""
+    """The predictor from ``path``; where none is named, from :data:`SHIPPED_WEIGHTS`, or
+    from :func:`cached_weights` when the shipped file is missing or damaged (so what a
+    page prints never depends on a reader's cache). With ``retrain``, or when no file can
+    be used (each says why in one line to ``log``), the network is trained again and saved
+    to ``path`` (or :func:`cached_weights`)."""
     target = path if path is not None else cached_weights()
-    source = target if path is not None or target.is_file() else SHIPPED_WEIGHTS
     if not retrain:
-        if source.is_file():
+        for source in [path] if path is not None else [SHIPPED_WEIGHTS, target]:
             try:
                 return read_predictor(source)
             except WeightsError as err:
-                log(f"{err}; training again")
-        else:
-            log(f"{source}: no weights yet; training")
+                log(str(err))
+    log(f"training a new network into {target}")
     predictor = train_predictor(epochs, log)
     save_predictor(predictor, target)
     log(f"weights saved to {target}")
