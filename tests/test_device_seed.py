@@ -51,6 +51,20 @@ def test_seed_everything_repeats_torch_and_numpy_draws():
         assert torch.equal(torch.as_tensor(x), torch.as_tensor(y))
 
 
+def test_seed_everything_computes_on_one_thread_unless_told_not_to():
+    """One thread: sums in one order, so trained weights do not depend on the core count."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        seed_everything()
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(2)
+        seed_everything(threads=None)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_output_dir_follows_the_environment(tmp_path, monkeypatch):
     from audiodl import output_dir
 
