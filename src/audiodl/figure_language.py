@@ -115,9 +115,9 @@ def bundled_font_file() -> Path:
 
 
 def _register_bundled_font() -> None:
-    """Give matplotlib the bundled collection's faces, ahead of any system font of the same
-    name (Debian's fonts-noto-cjk has them too, in another version and with a bold):
-    matplotlib takes the first best match, and a figure must not depend on the machine."""
+    """Give matplotlib the bundled collection's faces in place of any other font of the
+    same names (Debian's fonts-noto-cjk has them too, in another version, and bold faces
+    that a bold title would take): a figure must not depend on the machine."""
     from matplotlib import font_manager
 
     path = str(bundled_font_file())
