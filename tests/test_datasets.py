@@ -36,6 +36,7 @@ from audiodl.datasets import (
     git_blob_id,
     git_tree_id,
     load_clip,
+    read_audio,
     recordings_dir,
 )
 
@@ -541,3 +542,46 @@ def test_a_damaged_cache_is_reported_by_the_dataset(fake_cache):
     (fake_cache / "0_george_0 (copy).wav").write_bytes(wav_bytes())
     with pytest.raises(ValueError, match=r"0_george_0 \(copy\).wav: not an FSDD v1.0.10 file"):
         SpokenDigits("all", root=root)
+
+
+# --- any recording (read_audio, which predict.py uses) ------------------------------------------
+
+
+def test_read_audio_reads_any_rate_channels_and_format(tmp_path):
+    samples = np.random.default_rng(0).uniform(-0.5, 0.5, (1000, 2))
+    soundfile.write(tmp_path / "a.flac", samples, 44100)
+    got, sr = read_audio(tmp_path / "a.flac")
+    assert sr == 44100 and got.shape == (1000, 2) and got.dtype == np.float32
+    np.testing.assert_allclose(got, samples, atol=1 / 2**15)
+    soundfile.write(tmp_path / "none.wav", np.zeros((0, 1)), 8000)
+    assert read_audio(tmp_path / "none.wav")[0].shape == (0, 1)  # no samples is no error
+
+
+def test_read_audio_accepts_a_streamed_wav_of_unknown_length(tmp_path):
+    data = bytearray(wav_bytes(n=500))
+    pos = data.index(b"data")
+    data[pos + 4:pos + 8] = b"\xff\xff\xff\xff"  # what a recorder writes before it knows
+    (tmp_path / "stream.wav").write_bytes(bytes(data))
+    assert len(read_audio(tmp_path / "stream.wav")[0]) == 500
+
+
+def test_read_audio_gives_one_line_per_problem(tmp_path):
+    (tmp_path / "dir.wav").mkdir()
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "text.wav").write_text("hello\n")
+    (tmp_path / "cut.wav").write_bytes(wav_bytes(n=1000)[:1200])
+    buf = io.BytesIO()
+    soundfile.write(buf, np.array([0.1, np.inf, np.nan, 0.2]), 8000, format="WAV",
+                    subtype="FLOAT")
+    (tmp_path / "nan.wav").write_bytes(buf.getvalue())
+    cases = [("missing.wav", FileNotFoundError, "no such file"),
+             ("dir.wav", ValueError, "a folder, not a file"),
+             ("empty.wav", ValueError, r"empty file \(0 bytes\)"),
+             ("text.wav", ValueError, r"cannot be read as audio \([^<>]+\)"),
+             ("cut.wav", ValueError, "truncated: its header announces 2000 bytes"),
+             ("nan.wav", ValueError, "2 of its 4 samples are NaN or infinite")]
+    for name, error, message in cases:
+        path = tmp_path / name
+        with pytest.raises(error, match=rf"^{re.escape(str(path))}: {message}.*; give a WAV") as e:
+            read_audio(path)
+        assert "\n" not in str(e.value)

@@ -172,3 +172,14 @@ def test_train_digit_cnn_learns_two_tones_with_and_without_augmentation():
         result = train_digit_cnn(model, train, TensorDataset(specs, y), augment=augment,
                                  epochs=4, batch_size=8)
         assert result.best_val_acc == 1.0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_trim_silence_and_the_features_refuse_non_finite_samples(bad):
+    wave = torch.randn(1, 4000, generator=gen())
+    wave[0, 1234] = bad
+    for fn, name in [(trim_silence, "trim_silence"), (log_mel, "log_mel"),
+                     (clip_features, "log_mel"), (lambda w: mfcc(w[None]), "mfcc")]:
+        with pytest.raises(ValueError, match=rf"^{name}: 1 of the 4000 input values are NaN "
+                                             r"or infinite"):
+            fn(wave)
