@@ -28,6 +28,22 @@ def test_inline_and_block_formulas_become_mathml():
     assert "&#x0003C;" in out  # the escaped < reached latex2mathml as a real <
 
 
+def test_a_block_formula_sits_in_a_box_that_scrolls_an_inline_one_does_not():
+    out = math_hook.to_mathml('<div class="arithmatex">\\[x\\]</div>', "p.md")
+    assert out.startswith('<div class="math-display"><math ') and out.endswith("</math></div>")
+    out = math_hook.to_mathml('<span class="arithmatex">\\(x\\)</span>', "p.md")
+    assert out.startswith("<math ") and out.endswith("</math>")
+
+
+def test_aligned_becomes_a_table_of_right_and_left_columns():
+    latex = "\\begin{aligned} a &= b + c & d &= e \\\\ fg &= h & i &= j \\end{aligned}"
+    out = math_hook.to_mathml(f'<div class="arithmatex">\\[{latex}\\]</div>', "p.md")
+    assert out.count("<mtr>") == 2 and out.count("<mtd") == 8
+    assert out.count('columnalign="right"') == 4 and out.count('columnalign="left"') == 4
+    assert 'columnspacing="0em 2em' in out  # docs/stylesheets/extra.css spaces the pairs
+    assert "&" not in out.replace("&#x", "") and "(1)" not in out  # no stray &, no number
+
+
 def test_page_without_math_is_unchanged():
     html = "<p>No maths here: $5 and $6.</p>"
     assert math_hook.to_mathml(html, "p.md") == html
@@ -35,11 +51,18 @@ def test_page_without_math_is_unchanged():
 
 @pytest.mark.parametrize(
     "latex, why",
-    [("x^", "MissingSuperScriptOrSubscriptError"), ("\\sigmoid(z)", "unknown command \\sigmoid")],
+    [
+        ("x^", "MissingSuperScriptOrSubscriptError"),
+        ("\\sigmoid(z)", "unknown command \\sigmoid"),
+        ("\\text{see \\foo}", "unknown command \\foo"),  # left as text inside <mtext>
+        ("a &= b", "a & outside an environment such as aligned"),  # a literal & otherwise
+        ("a \\\\ b", "a \\\\ outside an environment such as aligned"),  # Chromium: one line
+        ("\\begin{gathered} a \\end{gathered}", "unknown environment gathered; known: "),
+    ],
 )
 def test_bad_formula_names_the_page_the_formula_and_why(latex, why):
     html = f'<span class="arithmatex">\\({latex}\\)</span>'
     with pytest.raises(PluginError) as err:
         math_hook.to_mathml(html, "ch3/x.md")
-    expected = f"ch3/x.md: cannot render the formula ${latex}$ as MathML ({why})"
+    expected = f"ch3/x.md: cannot render the formula ${latex}$ as MathML ({why}"
     assert str(err.value).startswith(expected)

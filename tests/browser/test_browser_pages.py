@@ -5,8 +5,8 @@ phone visit in the dark one, in one Chromium, in a thread of its own), then one 
 and property checks what was seen, so a failure names the page: in both visits it loads with
 no console error, no failed request and no request to another host (no allow-list: anything
 that fails fails the test); its images and audio load and images have alt text; at a phone's
-width (390 px) nothing widens the page; axe-core finds no serious or critical accessibility
-violation.
+width (390 px) nothing widens the page and no block formula is cut off (one too wide scrolls);
+axe-core finds no serious or critical accessibility violation.
 """
 
 from __future__ import annotations
@@ -61,6 +61,55 @@ OVERFLOW_JS = """(limit) => {
   return culprits.slice(0, 5);
 }"""
 
+# Block formulas a reader cannot see whole. Each box around a formula that does not let it
+# overflow sideways (overflow-x other than visible) must hold all of it: a box that scrolls,
+# from its scrollable area's left edge across its scrollWidth (content centred past that
+# edge cannot be scrolled to), a hidden or clipping box within its own width; outside every
+# scrolling box, the screen's width. A box that does not let it overflow downwards or
+# upwards must be as tall as it (accents and limits cut off).
+FORMULAS_JS = """() => {
+  const clipped = [];
+  for (const math of document.querySelectorAll('math[display="block"]')) {
+    // the formula's parts, together
+    let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+    for (const el of math.querySelectorAll("*")) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0) continue;
+      left = Math.min(left, r.left); right = Math.max(right, r.right);
+      top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+    }
+    if (left === Infinity) continue;
+    const px = (a, b) => `${Math.round(a)}-${Math.round(b)} px`;
+    let why = null;
+    for (let box = math.parentElement; box && !why; box = box.parentElement) {
+      const style = getComputedStyle(box);
+      const r = box.getBoundingClientRect();
+      const where = `<${box.tagName.toLowerCase()} class="${box.className}">`;
+      const scrollsY = ["auto", "scroll"].includes(style.overflowY);
+      if (style.overflowY !== "visible") {
+        const start = r.top + box.clientTop - (scrollsY ? box.scrollTop : 0);
+        const end = start + (scrollsY ? box.scrollHeight : box.clientHeight);
+        if (top < start - 1 || bottom > end + 1)
+          why = `cut off at the top or bottom by ${where} (overflow-y: ${style.overflowY}): `
+                + `formula ${px(top, bottom)}, box ${px(start, end)}`;
+        else if (scrollsY) { top = r.top; bottom = r.bottom; }
+      }
+      const overflow = style.overflowX;
+      if (why || overflow === "visible") continue;
+      const scrolls = overflow === "auto" || overflow === "scroll";
+      const start = r.left + box.clientLeft - (scrolls ? box.scrollLeft : 0);
+      const end = start + (scrolls ? box.scrollWidth : box.clientWidth);
+      if (left < start - 1 || right > end + 1)
+        why = `cut off by ${where} (overflow-x: ${overflow}): formula ${px(left, right)}, `
+              + `${scrolls ? "scrollable area" : "box"} ${px(start, end)}`;
+      else if (scrolls) { left = r.left; right = r.right; }  // all of it can be scrolled to
+    }
+    if (!why && (left < -1 || right > innerWidth + 1))
+      why = `past the screen's edge: ${px(left, right)}`;
+    if (why) clipped.push(`${math.textContent.slice(0, 40)}: ${why}`);
+  }
+  return clipped;
+}"""
 
 CONCURRENCY = max(2, os.cpu_count() or 2)
 # Rules switched off, each for a reason that is not ours to fix:
@@ -119,6 +168,7 @@ async def visit_phone(context, base_url: str, path: str) -> dict:
         seen["width"] = await page.evaluate("document.documentElement.scrollWidth")
         seen["culprits"] = (await page.evaluate(OVERFLOW_JS, PHONE["width"] + 1)
                             if seen["width"] > PHONE["width"] + 1 else [])
+        seen["formulas"] = await page.evaluate(FORMULAS_JS)
         seen["scheme"] = await page.get_attribute("body", "data-md-color-scheme")
         await page.wait_for_load_state("networkidle")
     finally:
@@ -198,6 +248,76 @@ def test_no_horizontal_overflow_on_phone(visits, page_path):
     assert phone["width"] <= PHONE["width"] + 1, (
         f"/{page_path}: page is {phone['width']} px wide at a {PHONE['width']} px viewport; "
         f"widest elements outside a scrolling box: {phone['culprits']}")
+
+
+def test_no_formula_cut_off_on_phone(visits, page_path):
+    """A block formula wider than the column scrolls sideways, like code (hooks/math.py,
+    docs/stylesheets/extra.css): nothing of it is out of reach."""
+    clipped = visits[page_path]["phone"]["formulas"]
+    assert not clipped, f"/{page_path}: formulas cut off at {PHONE['width']} px: {clipped}"
+
+
+@pytest.mark.parametrize("style, cut", [
+    ("", False),  # the site's own box: scrolls
+    ("overflow-x: hidden", True),
+    ("overflow-x: clip", True),
+    ("overflow: visible", True),  # then the screen's edge cuts it
+    ("height: 0.5em", True),  # overflow-y: hidden cuts off its top and bottom
+    ("overflow-x: auto; display: flex; justify-content: center", True),  # left end unreachable
+])
+def test_formula_check_sees_a_cut_off_formula(browser, site_dir, style, cut):
+    """FORMULAS_JS itself, on a formula three times the phone's width in a page built with
+    the site's stylesheet, its box restyled the ways a formula gets cut off."""
+    css = (site_dir / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    mrow = "<mo>+</mo>".join(f"<msub><mi>x</mi><mn>{i}</mn></msub>" for i in range(60))
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.set_content(
+            f'<style>{css}</style><article class="md-typeset">'
+            f'<div class="math-display" style="{style}"><math display="block"><mrow>{mrow}'
+            "</mrow></math></div></article>")
+        width = page.eval_on_selector("mrow", "m => m.getBoundingClientRect().width")
+        assert width > 3 * PHONE["width"], width
+        clipped = page.evaluate(FORMULAS_JS)
+    finally:
+        page.close()
+    assert bool(clipped) == cut, clipped
+
+
+# Each column of every aligned formula (a table with columnspacing "0em ...", see
+# hooks/math.py): [column alignment, the left or right edge of each row's content].
+COLUMNS_JS = """() => [...document.querySelectorAll('mtable[columnspacing^="0em"]')].flatMap(
+  (table) => {
+    const rows = [...table.querySelectorAll(":scope > mtr")];
+    const edges = (cell, align) => {
+      const parts = [...cell.children].map((el) => el.getBoundingClientRect())
+        .filter((r) => r.width > 0);
+      return align === "right" ? Math.max(...parts.map((r) => r.right))
+                               : Math.min(...parts.map((r) => r.left));
+    };
+    const columns = Math.max(...rows.map((row) => row.children.length));
+    return [...Array(columns).keys()].map((i) => {
+      const cells = rows.map((row) => row.children[i]).filter((cell) => cell);
+      const align = cells[0].getAttribute("columnalign");
+      return [align, cells.map((cell) => edges(cell, align)).filter(isFinite)];
+    });
+  })"""
+
+
+@pytest.mark.parametrize("path", ["ch4/autograd/", "en/ch4/optimizers/"])
+def test_aligned_formulas_line_up(browser, base_url, path):
+    """`aligned` renders as a table whose right-aligned columns end, and left-aligned columns
+    start, at one edge in every row (Chromium ignores MathML's columnalign by itself)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + path)
+        columns = page.evaluate(COLUMNS_JS)
+    finally:
+        page.close()
+    assert len(columns) >= 4, f"/{path}: no aligned formula found: {columns}"
+    for align, edges in columns:
+        assert align in ("left", "right") and len(edges) >= 2, (align, edges)
+        assert max(edges) - min(edges) < 1.5, f"/{path}: a {align} column's edges: {edges}"
 
 
 def test_accessibility(visits, page_path):
