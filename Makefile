@@ -59,8 +59,11 @@ lint: setup
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows/
 
+# One pytest worker per core (pytest-xdist); --dist loadfile keeps each page's blocks and each
+# test module together, in order, on one worker. The browser tests' site is built once, before
+# the workers start (conftest.py).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The PDF edition (tools/pdf.py): a strict build, then Chromium prints the whole course,
 # one PDF per language, into site/downloads/ (needs poppler-utils and qpdf; README,

@@ -1,9 +1,11 @@
 """Fixtures for the browser tests: one strict build, one local server, one Chromium.
 
-The site is built once, when the first browser test is collected, so that tests can be
-parametrized over the pages actually built (a failure then names the page). Without
-Chromium or Playwright the tests skip and say how to install them; under CI=true a skip
-counts as a failure.
+The site is built once, before the tests are collected, so that tests can be parametrized
+over the pages actually built (a failure then names the page): under pytest-xdist by the
+controller before the workers start (conftest.py at the root, served_site.prebuild), so
+every worker tests that one build; in a single process when the first browser test is
+collected. Without Chromium or Playwright the tests skip and say how to install them; under
+CI=true a skip counts as a failure.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from served_site import build, chromium, missing_browser, pages, serve
+from served_site import build, chromium, missing_browser, pages, prebuilt, serve
 
 HERE = Path(__file__).resolve().parent
 _built: dict[str, object] = {}
@@ -25,9 +27,11 @@ def _site() -> tuple[Path, list[str]] | None:
     if missing_browser():
         return None
     if "site" not in _built:
-        tmp = Path(tempfile.mkdtemp(prefix="audiodl-site-"))
-        _built["tmp"] = tmp
-        site = build(tmp / "site")
+        site = prebuilt()
+        if site is None:
+            tmp = Path(tempfile.mkdtemp(prefix="audiodl-site-"))
+            _built["tmp"] = tmp
+            site = build(tmp / "site")
         _built["site"] = (site, pages(site))
     return _built["site"]
 

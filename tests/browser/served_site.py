@@ -60,6 +60,36 @@ def build(site: Path) -> Path:
     return site
 
 
+# A site built once for a whole test run (conftest.py, before pytest-xdist's workers
+# start): the folder holding site/, or build-error.txt when the build failed.
+PREBUILT_ENV = "AUDIODL_TEST_SITE"
+
+
+def prebuild() -> Path:
+    """Build into a new temporary folder and name it in $AUDIODL_TEST_SITE for the
+    processes started after this (the workers); returns the folder, to be removed after."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="audiodl-site-"))
+    try:
+        build(folder / "site")
+    except RuntimeError as e:
+        (folder / "build-error.txt").write_text(str(e), encoding="utf-8")
+    os.environ[PREBUILT_ENV] = str(folder)
+    return folder
+
+
+def prebuilt() -> Path | None:
+    """The site prebuild() made for this run (None if none); raises if its build failed."""
+    folder = os.environ.get(PREBUILT_ENV)
+    if not folder:
+        return None
+    error = Path(folder) / "build-error.txt"
+    if error.exists():
+        raise RuntimeError(error.read_text(encoding="utf-8"))
+    return Path(folder) / "site"
+
+
 def pages(site: Path) -> list[str]:
     """Every HTML page of the built site as a URL path: '', 'ch3/conv/', 'en/', '404.html'."""
     found = []
