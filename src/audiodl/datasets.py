@@ -17,6 +17,8 @@ upstream's tag archive instead and checks the recordings against their git tree 
 :class:`SpokenDigits` lists the clips (digit, speaker, index, from the file names
 ``{digit}_{speaker}_{index}.wav``) and reads one with :func:`load_clip` only when it is
 asked for, so making a dataset costs a directory listing and holds no audio in memory.
+:func:`read_audio` is the reader underneath, for any recording (examples/ch5/predict.py
+reads a reader's files with it): one line per problem, a WAV file cut short included.
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ class Measured:
 
 def frame_levels_db(wave: torch.Tensor) -> torch.Tensor:
     """The level of each frame of :data:`FRAME` samples (hop FRAME // 2) of a wave (T,),
-    in dB relative to a full-scale sine (mean power 0.5), floored at -120 dB."""
+    in dB relative to a full-scale sine (mean power 0.5); digital silence gives -117 dB
+    (the power is floored at 1e-12)."""
     if wave.shape[-1] < FRAME:
         wave = torch.nn.functional.pad(wave, (0, FRAME - wave.shape[-1]))
     power = wave.unfold(-1, FRAME, FRAME // 2).pow(2).mean(dim=-1)
