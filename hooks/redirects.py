@@ -1,7 +1,10 @@
 """Old addresses keep working: a page that moved leaves a small redirect page behind, in
 every language (mkdocs-redirects cannot do the second language under mkdocs-static-i18n).
 
-Add a line to MOVED when a page moves; the redirect keeps the reader's #anchor.
+Add a line to MOVED when a page moves; the redirect keeps the reader's #anchor. Its place
+and link follow the build's URLs: ``ch3/old/index.html`` -> ``../../ch5/new/`` on the
+site, ``ch3/old.html`` -> ``../ch5/new.html`` in the offline edition (no directory URLs,
+opened from disk, where a folder's address shows no page).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import posixpath
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
 
 # old page -> new page, as paths of the Markdown sources under docs/ (default language)
 MOVED = {
@@ -33,9 +37,13 @@ PAGE = """<!doctype html>
 TITLE = {"zh": "本页已移至新地址", "en": "This page has moved"}
 
 
-def url_of(src: str) -> str:
-    """The directory URL MkDocs gives a (non-index) page: ch5/warm-up.md -> ch5/warm-up/."""
-    return src.removesuffix(".md") + "/"
+def redirect(old: str, new: str, directory_urls: bool) -> tuple[str, str]:
+    """(where the redirect page goes under the language's folder, its link to the new page),
+    as MkDocs places the pages: ch3/old.md, ch5/new.md -> ("ch3/old/index.html",
+    "../../ch5/new/") with directory URLs, ("ch3/old.html", "../ch5/new.html") without."""
+    old_file, new_file = (File(src, None, "", directory_urls) for src in (old, new))
+    href = posixpath.relpath(new_file.url, posixpath.dirname(old_file.dest_uri))
+    return old_file.dest_uri, href + "/" if new_file.url.endswith("/") else href
 
 
 def languages(config) -> list[tuple[str, str]]:
@@ -56,9 +64,9 @@ def on_post_build(config):
             # holds the course's own MOVED to its pages)
         if (docs / old).is_file():
             raise PluginError(f"hooks/redirects.py: {old} exists again; remove it from MOVED")
-        href = posixpath.relpath(url_of(new), url_of(old)) + "/"
+        dest, href = redirect(old, new, config.use_directory_urls)
         for lang, folder in languages(config):
-            target = site / folder / url_of(old) / "index.html"
+            target = site / folder / dest
             target.parent.mkdir(parents=True, exist_ok=True)
             title = html.escape(TITLE.get(lang, TITLE["en"]))
             target.write_text(PAGE.format(lang=lang, title=title, href=html.escape(href)),

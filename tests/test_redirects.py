@@ -1,25 +1,30 @@
 """hooks/redirects.py: a moved page leaves a redirect in every language, to the new
-address, keeping the anchor; a stale entry fails the build."""
+address, keeping the anchor, on the site and in the offline edition (files opened from
+disk, no directory URLs); a stale entry fails the build."""
 
 from __future__ import annotations
 
-import sys
+import importlib.util
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hooks"))
-import redirects  # noqa: E402
+# Loaded from its file: hooks/ on sys.path would shadow the standard library's math.
+_spec = importlib.util.spec_from_file_location(
+    "redirects", Path(__file__).resolve().parents[1] / "hooks" / "redirects.py")
+redirects = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(redirects)
 
 
-def config(tmp_path: Path):
+def config(tmp_path: Path, directory_urls: bool = True):
     languages = [SimpleNamespace(locale="zh", default=True, build=True),
                  SimpleNamespace(locale="en", default=False, build=True)]
     i18n = SimpleNamespace(config=SimpleNamespace(languages=languages))
     return SimpleNamespace(docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"),
-                           plugins={"i18n": i18n})
+                           plugins={"i18n": i18n}, use_directory_urls=directory_urls)
 
 
 def test_moved_page_redirects_in_both_languages(tmp_path, monkeypatch):
@@ -32,6 +37,32 @@ def test_moved_page_redirects_in_both_languages(tmp_path, monkeypatch):
     for page, lang in ((zh, "zh"), (en, "en")):
         assert f'<html lang="{lang}">' in page
         assert 'url=../../ch5/new/"' in page and "location.hash" in page
+
+
+@pytest.mark.parametrize("directory_urls, old_page, new_page", [
+    (True, "ch3/old/index.html", "ch5/new/index.html"),  # the site on a web server
+    (False, "ch3/old.html", "ch5/new.html"),  # the offline edition (tools/offline.py)
+])
+def test_the_redirect_leads_to_the_new_page_file(tmp_path, monkeypatch, directory_urls,
+                                                 old_page, new_page):
+    """Followed as a browser resolves it against the redirect's own file, the link reaches
+    the new page's file: on disk a folder's address shows no page."""
+    monkeypatch.setattr(redirects, "MOVED", {"ch3/old.md": "ch5/new.md"})
+    (tmp_path / "docs" / "ch5").mkdir(parents=True)
+    (tmp_path / "docs" / "ch5" / "new.md").write_text("# New\n")
+    for folder in ("", "en/"):
+        (tmp_path / "site" / folder / new_page).parent.mkdir(parents=True)
+        (tmp_path / "site" / folder / new_page).write_text("<p>new</p>")
+    redirects.on_post_build(config(tmp_path, directory_urls))
+    for folder in ("", "en/"):
+        page = tmp_path / "site" / folder / old_page
+        links = set(re.findall(r'(?:href=|url=|location.replace\()"?([^"]+)"', page.read_text()))
+        assert len(links) == 1, links
+        target = (page.parent / links.pop()).resolve()
+        target = target / "index.html" if directory_urls else target
+        assert target == (tmp_path / "site" / folder / new_page).resolve()
+    if not directory_urls:
+        assert not (tmp_path / "site" / "ch3" / "old").exists()
 
 
 def test_a_moved_page_that_exists_again_fails(tmp_path, monkeypatch):

@@ -4,14 +4,17 @@ must fail loudly when a Material upgrade changes the worker."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from served_site import ROOT
 
-sys.path.insert(0, str(ROOT / "hooks"))
-import search_per_language as hook  # noqa: E402
+# Loaded from its file: hooks/ on sys.path would shadow the standard library's math.
+_spec = importlib.util.spec_from_file_location(
+    "search_per_language", ROOT / "hooks" / "search_per_language.py")
+hook = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(hook)
 
 GLOSSARY = """# 术语表
 
