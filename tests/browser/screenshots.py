@@ -13,9 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from served_site import ROOT, built_site, chromium  # noqa: E402
 
-# the chapter page opens at the section with its figure (ch3/perceptron_sigmoid)
-PAGES = {"home": "", "chapter": "ch3/perceptron/#by-hand"}
+# name -> (page, the heading to scroll to: the chapter page's section with its figure,
+# ch3/perceptron_sigmoid)
+PAGES = {"home": ("", None), "chapter": ("ch3/perceptron/", "by-hand")}
 OUT = ROOT / "screenshots"
+# the heading at the top, just under Material's fixed header
+SCROLL_TO = """(id) => scrollTo(0, document.getElementById(id).getBoundingClientRect().top
+  + scrollY - document.querySelector("header").offsetHeight - 16)"""
 
 
 def main() -> None:
@@ -27,8 +31,10 @@ def main() -> None:
                                           color_scheme=scheme)
             page = context.new_page()
             for lang in ("zh", "en"):
-                for name, path in PAGES.items():
+                for name, (path, heading) in PAGES.items():
                     page.goto(base + ("" if lang == "zh" else "en/") + path)
+                    if heading:  # scrolled, not a #link: that would show the heading's ¶
+                        page.evaluate(SCROLL_TO, heading)
                     page.wait_for_load_state("networkidle")
                     # lazy figures load once in view: wait until those in view are drawn
                     page.wait_for_function("""[...document.images].every((i) => {
