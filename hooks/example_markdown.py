@@ -7,7 +7,9 @@ A page places an example's results with a marker alone on a line::
     <!-- example: ch3/conv_image figure=2 -->     only figure 2 (1-based; "figure=1,3" too)
     <!-- example: ch3/conv_image audio -->        only the audio players (WAVs it wrote)
 
-Markers inside fenced code are left alone, so a page can show the syntax. Every page
+Markers inside fenced code (or a `code` span) are left alone, so a page can show the
+syntax; a line that is almost a marker (indented, ``Example:``, text around it) is an error
+naming the page and line, not a comment that quietly shows nothing. Every page
 shows the figures, alt texts, captions and notebook of its own language; each language's
 files are served from its own folder (``examples/<name>/``, ``en/examples/<name>/``).
 """

@@ -1,16 +1,23 @@
 """The example runner behind the site, end to end: a throwaway project with tiny examples,
-built by the real `mkdocs build` / `mkdocs serve` with the real mkdocs.yml and hooks."""
+built by the real `mkdocs build` / `mkdocs serve` with the real mkdocs.yml and hooks.
+
+A build costs seconds, so tests that only read a build's output share one (``built``),
+tests that change a project change a copy of it (its example cache comes along, so only
+what the test changes runs), and what a hook function decides alone is asked of it
+directly; every outcome a reader sees (a page, a failed build, serve) keeps a real build."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import textwrap
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -20,6 +27,12 @@ from mkdocs.utils.yaml import yaml_load
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from runner import batch  # noqa: E402
+from runner.cache import Cache, Result  # noqa: E402
+from runner.project import Project  # noqa: E402
 
 HELLO = '''\
 # %% [markdown] lang="zh"
@@ -65,6 +78,14 @@ import time
 time.sleep(120)
 '''
 
+# A second example, shown by its printed text only: a change to it must not rerun hello.
+OTHER = '''\
+# %%
+with open("runs.log", "a") as log:
+    log.write("other\\n")
+print("other shape (2, 3)")
+'''
+
 FENCED_MARKER = "```text\n<!-- example: demo/nowhere -->\n```\n"
 PAGE = {
     # The fenced marker must stay text: a page may show the syntax.
@@ -107,9 +128,17 @@ def build(project: Path, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def runs(project: Path) -> int:
+def runs(project: Path, name: str | None = None) -> int:
+    """How many times the examples (or the one called ``name``) ran in ``project``."""
     log = project / "runs.log"
-    return len(log.read_text().splitlines()) if log.exists() else 0
+    lines = log.read_text().splitlines() if log.exists() else []
+    return len([line for line in lines if name in (None, line)])
+
+
+def copy(project: Path, to: Path) -> Path:
+    """The project with its example cache, so only what a test changes runs again."""
+    shutil.copytree(project, to, ignore=shutil.ignore_patterns("site*"))
+    return to
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -117,19 +146,39 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+@dataclass
+class Built:
+    project: Path
+    docs_before: dict[str, bytes]
+    cold: list[str]  # the stderr of each of the two cold builds
+    warm: subprocess.CompletedProcess
+    pages: dict[str, str]  # the notebook pages after the cold builds
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One successful project, built twice: cold, then warm."""
+def built(tmp_path_factory) -> Built:
+    """One successful project (hello shown whole, other as text), built twice at once from
+    cold (into site/ and site2/: they share one cache), then once warm. Tests only read
+    it; those that change a project change a copy."""
     folder = tmp_path_factory.mktemp("ok")
-    project = make_project(folder, {"hello": HELLO}, "<!-- example: demo/hello -->")
+    project = make_project(folder, {"hello": HELLO, "other": OTHER},
+                           "<!-- example: demo/hello -->\n\n<!-- example: demo/other text -->")
     docs_before = snapshot(project / "docs")
-    first = build(project)
-    assert first.returncode == 0, first.stderr
-    runs_after_first = runs(project)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    procs = [
+        subprocess.Popen([*MKDOCS, "build", "--strict", "-d", site], cwd=project, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for site in ("site", "site2")
+    ]
+    cold = []
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        cold.append(err)
     pages = notebook_pages(project)
-    second = build(project)
-    assert second.returncode == 0, second.stderr
-    return project, docs_before, runs_after_first, second, pages
+    warm = build(project)
+    assert warm.returncode == 0, warm.stderr
+    return Built(project, docs_before, cold, warm, pages)
 
 
 def notebook_pages(project: Path) -> dict[str, str]:
@@ -139,7 +188,7 @@ def notebook_pages(project: Path) -> dict[str, str]:
 
 
 def test_each_language_embeds_its_own_figure_alt_caption_and_device_line(built):
-    project = built[0]
+    project = built.project
     site = project / "site"
     zh = (site / "demo" / "index.html").read_text(encoding="utf-8")
     en = (site / "en" / "demo" / "index.html").read_text(encoding="utf-8")
@@ -160,25 +209,43 @@ def test_each_language_embeds_its_own_figure_alt_caption_and_device_line(built):
 
 
 def test_printed_html_is_text_not_markup(built):
-    html = (built[0] / "site" / "demo" / "index.html").read_text(encoding="utf-8")
+    html = (built.project / "site" / "demo" / "index.html").read_text(encoding="utf-8")
     assert "alert(" in html and "<script>alert" not in html
     assert "&lt;script&gt;" in html
 
 
 def test_markers_inside_code_fences_are_left_alone(built):
-    html = (built[0] / "site" / "demo" / "index.html").read_text(encoding="utf-8")
+    html = (built.project / "site" / "demo" / "index.html").read_text(encoding="utf-8")
     assert "&lt;!-- example: demo/nowhere --&gt;" in html
 
 
 def test_each_example_runs_once_across_languages_and_builds(built):
-    project, _, runs_after_first, second, _ = built
-    assert runs_after_first == 1
-    assert runs(project) == 1
-    assert "running" not in second.stderr  # the warm build ran nothing
+    """Each cold build runs each example at most once for both languages (the other build
+    may have stored it first); the warm build runs nothing."""
+    project = built.project
+    for name in ("hello", "other"):
+        ran = [err.count(f"examples: demo/{name} ran on") for err in built.cold]
+        assert all(n <= 1 for n in ran) and runs(project, name) == sum(ran) >= 1, ran
+    assert all(err.count("examples: running") <= 1 for err in built.cold)
+    assert "running" not in built.warm.stderr
+    en = (project / "site" / "en" / "demo" / "index.html").read_text(encoding="utf-8")
+    assert "other shape (2, 3)" in en
+
+
+def test_two_builds_at_once_share_one_good_cache_entry(built):
+    entries = list((built.project / ".cache/examples/demo/hello").iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")
+    data = json.loads((entries[0] / "result.json").read_text())
+    assert data["figures"][0]["en"]["alt"] == "A line"
+    assert data["figures"][0]["zh"]["alt"] == "一条直线"
+    for lang in ("zh", "en"):
+        nbformat.validate(nbformat.read(entries[0] / f"notebook.{lang}.ipynb", as_version=4))
+    for site in ("site", "site2"):
+        assert (built.project / site / "en" / "demo" / "index.html").is_file()
 
 
 def test_downloads_and_notebook_pages_in_each_language(built):
-    project = built[0]
+    project = built.project
     site = project / "site"
     for lang, prefix, mine, other, alt, switch_to in [
         ("zh", "", "一个小例子。", "A tiny example.", "一条直线", "en/examples/demo/hello/"),
@@ -206,9 +273,9 @@ def test_downloads_and_notebook_pages_in_each_language(built):
 
 
 def test_warm_build_reuses_notebook_pages_html_unchanged(built):
-    project, pages_first = built[0], built[4]
+    project, pages_first = built.project, built.pages
     stored = list((project / ".cache" / "pages" / "html").rglob("*.html"))
-    assert len(stored) == 2  # one notebook page per language
+    assert len(stored) == 4  # one notebook page per example and language
     assert notebook_pages(project) == pages_first
     zh = pages_first["examples/demo/hello/index.html"]
     assert 'class="highlight"' in zh and "shape (2, 3)" in zh and "一个小例子。" in zh
@@ -223,65 +290,93 @@ def test_without_fences_drops_fenced_blocks_only():
 
 
 def test_nothing_is_written_under_docs(built):
-    project, docs_before = built[0], built[1]
-    assert snapshot(project / "docs") == docs_before
+    assert snapshot(built.project / "docs") == built.docs_before
 
 
 def test_corrupt_cache_entry_is_run_again(built, tmp_path):
-    project = built[0]
+    """The runner's decision, asked of it directly: the build only calls it."""
+    project = copy(built.project, tmp_path / "copy")
     entries = list((project / ".cache" / "examples" / "demo" / "hello").iterdir())
     assert len(entries) == 1
     (entries[0] / "notebook.zh.ipynb").write_text('{"cells": [', encoding="utf-8")  # truncated
-    before = runs(project)
-    result = build(project)
-    assert result.returncode == 0, result.stderr
-    assert runs(project) == before + 1
+    before = {name: runs(project, name) for name in ("hello", "other")}
+    outcome = batch.results(Project(project))
+    assert all(isinstance(r, Result) for r in outcome.values()), outcome
+    assert runs(project, "hello") == before["hello"] + 1
+    assert runs(project, "other") == before["other"]
 
 
-@pytest.mark.parametrize(
-    "marker, message",
-    [
-        ("<!-- example: demo/nowhere -->",
-         "names no example: there is no examples/demo/nowhere.py"),
-        ("<!-- example: ../secret -->", "must name an example inside examples/"),
-        ("<!-- example: /etc/passwd -->", "must name an example inside examples/"),
-        ("<!-- example: demo/hello colour=red -->", "unknown option 'colour=red'"),
-    ],
-)
-def test_bad_marker_fails_naming_page_line_and_known_examples(tmp_path, marker, message):
+BAD_MARKERS = [
+    ("<!-- example: demo/nowhere -->", "names no example: there is no examples/demo/nowhere.py"),
+    ("<!-- example: ../secret -->", "must name an example inside examples/"),
+    ("<!-- example: /etc/passwd -->", "must name an example inside examples/"),
+    ("<!-- example: demo/hello colour=red -->", "unknown option 'colour=red'"),
+    ("    <!-- example: demo/hello -->", "is almost an example marker"),
+    ("<!-- Example: demo/hello -->", "is almost an example marker"),
+    ("<!-- example demo/hello -->", "is almost an example marker"),
+    ("<!-- example: demo/hello --> and then text", "is almost an example marker"),
+    ("Before <!-- example: demo/hello -->", "is almost an example marker"),
+]
+
+
+@pytest.mark.parametrize("marker, message", BAD_MARKERS)
+def test_bad_marker_fails_naming_page_line_and_known_examples(marker, message):
+    hooks_on_path()
+    from example_markdown import MarkerError, find_markers
+
+    page = PAGE["zh"].format(marker=marker)
+    with pytest.raises(MarkerError) as error:
+        find_markers(page, "demo.md", {"demo/hello"})
+    assert "demo.md:5: " in str(error.value) and message in str(error.value)
+    assert marker.strip() in str(error.value)
+    if "names no example" in message or "inside examples/" in message:
+        assert "Known: demo/hello" in str(error.value)
+
+
+def test_real_markers_and_shown_syntax_are_not_almost_markers():
+    hooks_on_path()
+    from example_markdown import find_markers
+
+    page = ("<!-- example: demo/hello -->\n<!--example:demo/hello text-->\n\n"
+            "Write `<!-- example: demo/hello -->` alone on a line.\n\n"
+            "```text\n  <!-- Example: demo/hello --> anything\n```\n<!-- other comment -->\n")
+    assert [m.line for m in find_markers(page, "p.md", {"demo/hello"})] == [1, 2]
+
+
+def test_a_bad_marker_stops_the_build_before_anything_runs(tmp_path):
+    marker = "<!-- Example: demo/hello -->"
     project = make_project(tmp_path, {"hello": HELLO}, marker)
     result = build(project)
     assert result.returncode == 1
-    assert f"demo.md:5: {marker}" in result.stderr and message in result.stderr
-    if "unknown option" not in message:
-        assert "Known: demo/hello" in result.stderr
+    assert f"demo.md:5: '{marker}' is almost an example marker" in result.stderr
     assert runs(project) == 0  # failed before running anything
 
 
-def test_missing_figure_number_fails(tmp_path):
-    project = make_project(tmp_path, {"hello": HELLO}, "<!-- example: demo/hello figure=2 -->")
-    result = build(project)
-    assert result.returncode == 1
-    assert "asks for figure 2, but examples/demo/hello.py draws 1 figure(s)" in result.stderr
+def test_missing_figure_number_fails(built):
+    hooks_on_path()
+    from example_markdown import MarkerError, check_figures, parse_marker
+
+    result = Cache(built.project / ".cache" / "examples").latest("demo/hello")
+    marker = parse_marker("demo/hello figure=2", "demo.md:5", 5, {"demo/hello"})
+    with pytest.raises(MarkerError, match=r"demo.md:5: <!-- example: demo/hello figure=2 --> "
+                       r"asks for figure 2, but examples/demo/hello.py draws 1 figure\(s\)"):
+        check_figures(marker, result, "demo.md")
 
 
-def test_failing_example_stops_the_build_naming_cell_and_line(tmp_path):
-    project = make_project(tmp_path, {"broken": BROKEN}, "<!-- example: demo/broken -->")
-    result = build(project)
+def test_failing_and_too_slow_examples_stop_the_build_saying_where(tmp_path):
+    """One build, two kernels side by side: one raises, one outlives its limit."""
+    project = make_project(tmp_path, {"broken": BROKEN, "slow": SLOW},
+                           "<!-- example: demo/broken -->\n\n<!-- example: demo/slow -->")
+    start = time.monotonic()
+    result = build(project, AUDIODL_EXAMPLE_TIMEOUT="10")
     assert result.returncode == 1
     where = "examples/demo/broken.py, cell 2, line 6: ValueError: bad input shape"
     assert where in result.stderr
     assert 'raise ValueError("bad input shape")' in result.stderr  # the traceback
-    assert not list((project / ".cache" / "examples" / "demo" / "broken").glob("[!.]*"))
-
-
-def test_example_that_runs_too_long_is_stopped(tmp_path):
-    project = make_project(tmp_path, {"slow": SLOW}, "<!-- example: demo/slow -->")
-    start = time.monotonic()
-    result = build(project, AUDIODL_EXAMPLE_TIMEOUT="3")
-    assert result.returncode == 1
-    assert "examples/demo/slow.py: stopped after 3 s" in result.stderr
-    assert time.monotonic() - start < 60
+    assert "examples/demo/slow.py: stopped after 10 s" in result.stderr
+    assert time.monotonic() - start < 90
+    for name in ("broken", "slow"):
+        assert not list((project / ".cache" / "examples" / "demo" / name).glob("[!.]*"))
 
 
 def test_skip_mode_builds_without_running(tmp_path):
@@ -290,26 +385,6 @@ def test_skip_mode_builds_without_running(tmp_path):
     assert result.returncode == 0, result.stderr
     assert runs(project) == 0
     assert "AUDIODL_EXAMPLES=skip" in (project / "site/demo/index.html").read_text(encoding="utf-8")
-
-
-def test_two_builds_at_once_share_one_good_cache_entry(tmp_path):
-    project = make_project(tmp_path, {"hello": HELLO}, "<!-- example: demo/hello -->")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    procs = [
-        subprocess.Popen([*MKDOCS, "build", "--strict", "-d", f"site{i}"], cwd=project, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for i in (1, 2)
-    ]
-    for proc in procs:
-        _, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-    entries = [p for p in (project / ".cache/examples/demo/hello").iterdir()]
-    assert len(entries) == 1 and not entries[0].name.startswith(".")
-    data = json.loads((entries[0] / "result.json").read_text())
-    assert data["figures"][0]["en"]["alt"] == "A line"
-    assert data["figures"][0]["zh"]["alt"] == "一条直线"
-    for lang in ("zh", "en"):
-        nbformat.validate(nbformat.read(entries[0] / f"notebook.{lang}.ipynb", as_version=4))
 
 
 def free_port() -> int:
@@ -418,14 +493,38 @@ def test_output_with_backticks_cannot_close_its_fence():
     assert textwrap.dedent(block).count("````") == 2
 
 
-def test_changing_one_example_reruns_only_that_one(tmp_path):
-    other = HELLO.replace('log.write("hello\\n")', 'log.write("other\\n")')
-    project = make_project(tmp_path, {"hello": HELLO, "other": other},
-                           "<!-- example: demo/hello -->\n\n<!-- example: demo/other text -->")
-    assert build(project).returncode == 0
-    (project / "examples/demo/other.py").write_text(other.replace("(2, 3)", "(4, 5)"))
+def test_changing_one_example_reruns_only_that_one(built, tmp_path):
+    project = copy(built.project, tmp_path / "copy")
+    before = {name: runs(project, name) for name in ("hello", "other")}
+    (project / "examples/demo/other.py").write_text(OTHER.replace("(2, 3)", "(4, 5)"))
     result = build(project)
     assert result.returncode == 0, result.stderr
-    lines = (project / "runs.log").read_text().splitlines()
-    assert sorted(lines[:2]) == ["hello", "other"] and lines[2:] == ["other"]
-    assert "shape (4, 5)" in (project / "site/en/demo/index.html").read_text(encoding="utf-8")
+    assert runs(project, "other") == before["other"] + 1
+    assert runs(project, "hello") == before["hello"]
+    page = (project / "site/en/demo/index.html").read_text(encoding="utf-8")
+    assert "other shape (4, 5)" in page and "other shape (2, 3)" not in page
+
+
+def test_notebook_page_prose_comes_from_the_example_not_the_result(built):
+    """A result may come from another machine: prose in its cells that is not the
+    example's own (raw HTML, a script) never reaches the page."""
+    hooks_on_path()
+    from example_markdown import MarkerError, render_notebook_page
+
+    from runner.outputs import source_cells
+
+    result = Cache(built.project / ".cache" / "examples").latest("demo/hello")
+    cells = source_cells(HELLO)
+    assert [c["source"] for c in result.cells] == [c["source"] for c in cells]
+    for cell in result.cells:
+        if cell["type"] == "markdown":
+            cell["source"] = "<script>alert('pwned')</script>"
+        else:
+            cell["source"] = "import os  # not what ran"
+    for lang, prose in (("zh", "一个小例子。"), ("en", "A tiny example.")):
+        page = render_notebook_page(result, cells, lang)
+        assert "pwned" not in page and "not what ran" not in page
+        assert prose in page and 'print("shape (2, 3)")' in page
+    result.cells.pop()
+    with pytest.raises(MarkerError, match="does not fit the example's cells"):
+        render_notebook_page(result, cells, "en")
