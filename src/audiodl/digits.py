@@ -32,8 +32,8 @@ from audiodl.train import FitResult, fit
 __all__ = [
     "BATCH_SIZE", "CLIP_SAMPLES", "EPOCHS", "HOP_LENGTH", "LR", "N_FFT", "N_MELS", "N_MFCC",
     "SEGMENTS", "TOP_DB",
-    "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "dct_matrix", "fix_length",
-    "log_mel", "mfcc", "random_gain", "spec_augment", "time_shift", "train_digit_cnn",
+    "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "dct_matrix",
+    "fix_length", "log_mel", "mfcc", "random_gain", "spec_augment", "time_shift", "train_digit_cnn",
     "trim_silence",
 ]
 
