@@ -9,8 +9,9 @@ formula is wider than the column (docs/stylesheets/extra.css): Firefox does not 
 
 latex2mathml never refuses a formula it only half understands: an unknown command stays
 as text (``<mi>\\foo</mi>``), an unknown environment is dropped around its content, a
-stray ``&`` becomes a literal ``&`` and a ``\\\\`` outside a table a line break that MathML
-Core (Chromium) ignores. Each of those stops the build here, naming the page and formula.
+stray ``&`` becomes a literal ``&``, a ``\\\\`` outside a table a line break that MathML
+Core (Chromium) ignores, and ``\\textstyle`` in a table cell an empty ``<mstyle/>`` (the
+cell keeps display style). Each of those stops the build here, naming the page and formula.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ _LEFTOVERS = (
     (re.compile(r"(\\[A-Za-z]+)"), "unknown command {0}"),
     (re.compile(r"&(?!#x[0-9A-Fa-f]+;)"), "a & outside an environment such as aligned"),
     (re.compile(r'linebreak="newline"'), "a \\\\ outside an environment such as aligned"),
+    (re.compile(r"<mstyle[^>]*/>"), "a style command such as \\textstyle that applies to "
+     "nothing here; in aligned, brace it with what it styles: {{\\textstyle\\sum_i}}"),
 )
 
 

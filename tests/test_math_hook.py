@@ -44,6 +44,12 @@ def test_aligned_becomes_a_table_of_right_and_left_columns():
     assert "&" not in out.replace("&#x", "") and "(1)" not in out  # no stray &, no number
 
 
+def test_a_braced_style_command_in_aligned_styles_what_it_holds():
+    latex = "\\begin{aligned} b &= {\\textstyle\\sum_i} x \\end{aligned}"
+    out = math_hook.to_mathml(f'<div class="arithmatex">\\[{latex}\\]</div>', "p.md")
+    assert '<mstyle displaystyle="false" scriptlevel="0"><msub><mo>&#x02211;</mo>' in out
+
+
 def test_page_without_math_is_unchanged():
     html = "<p>No maths here: $5 and $6.</p>"
     assert math_hook.to_mathml(html, "p.md") == html
@@ -58,6 +64,7 @@ def test_page_without_math_is_unchanged():
         ("a &= b", "a & outside an environment such as aligned"),  # a literal & otherwise
         ("a \\\\ b", "a \\\\ outside an environment such as aligned"),  # Chromium: one line
         ("\\begin{gathered} a \\end{gathered}", "unknown environment gathered; known: "),
+        ("\\begin{aligned} a &= \\textstyle\\sum_i b \\end{aligned}", "a style command such"),
     ],
 )
 def test_bad_formula_names_the_page_the_formula_and_why(latex, why):
