@@ -21,6 +21,8 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from PIL import Image
+
 from runner.cache import Result
 
 MARKER = re.compile(r"^<!--\s*example:\s*(?P<spec>.*?)\s*-->\s*$")
@@ -216,13 +218,34 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>{}#|])", r"\\\1", text)
 
 
+def figure_size(result: Result, file: str) -> str:
+    """`` width=W height=H`` for a figure, in CSS pixels: the runner saves at 100 dpi, one
+    image pixel to one CSS pixel, which is how a bare image displays. With its size the
+    browser lays out a lazy image before loading it, so images below the first screen
+    stay unloaded (0 px high, every one would seem near the screen and load at once).
+    "" when the file is absent (a test's result with no files)."""
+    path = result.path(file)
+    try:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:  # UnidentifiedImageError too
+        raise MarkerError(
+            f"{path}: figure {file} of examples/{result.name}.py is not a readable image "
+            f"({exc}): run it again with `make examples ARGS=\"--force --only {result.name}\"`"
+        ) from None
+    return f" width={int(width)} height={int(height)}"
+
+
 def figure_md(result: Result, index: int, lang: str, src_dir: str, prefix: str) -> str:
     fig = result.figure(index, lang)
     src = rel(asset_uri(result.name, fig["file"], prefix), src_dir)
     caption = LABELS[lang]["figure"].format(n=index) + " · " + fig["alt"]
+    size = figure_size(result, fig["file"])
     return (
         '<figure markdown="span">\n'
-        f'  ![{md_escape(fig["alt"])}]({src}){{ loading=lazy }}\n'
+        f'  ![{md_escape(fig["alt"])}]({src}){{ loading=lazy{size} }}\n'
         f"  <figcaption>{html.escape(caption)}</figcaption>\n"
         "</figure>"
     )

@@ -528,3 +528,30 @@ def test_notebook_page_prose_comes_from_the_example_not_the_result(built):
     result.cells.pop()
     with pytest.raises(MarkerError, match="does not fit the example's cells"):
         render_notebook_page(result, cells, "en")
+
+
+def test_figures_state_their_size_in_css_pixels(tmp_path):
+    """A lazy image without width and height is 0 px high until it loads, so the browser
+    loads every one at once; the runner saves at 100 dpi, one pixel to one CSS pixel."""
+    hooks_on_path()
+    import markdown
+    from example_markdown import MarkerError, parse_marker, render_result
+    from PIL import Image
+
+    Image.new("RGB", (30, 20)).save(tmp_path / "figure-1.png")
+    Image.new("RGB", (17, 41)).save(tmp_path / "figure-2.jpg", quality=85)
+    figures = [{lang: {"file": file, "alt": alt} for lang in ("zh", "en")}
+               for file, alt in (("figure-1.png", "One"), ("figure-2.jpg", "Two"))]
+    result = Result(name="demo/x", key="k", device="CPU", device_note=None, seconds=1.0,
+                    text="", figures=figures, folder=tmp_path)
+    md = render_result(result, parse_marker("demo/x", "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
+    assert "![One](examples/demo/x/figure-1.png){ loading=lazy width=30 height=20 }" in md
+    assert "![Two](examples/demo/x/figure-2.jpg){ loading=lazy width=17 height=41 }" in md
+    page = markdown.markdown(md, extensions=["attr_list", "md_in_html"])
+    assert '<img alt="One" height="20" loading="lazy" src="examples/demo/x/figure-1.png" ' \
+        'width="30" />' in page
+
+    (tmp_path / "figure-2.jpg").write_bytes(b"not an image")
+    with pytest.raises(MarkerError, match=r"figure-2.jpg of examples/demo/x.py is not a "
+                       r"readable image .*--force --only demo/x"):
+        render_result(result, parse_marker("demo/x", "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
