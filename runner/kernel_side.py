@@ -11,10 +11,7 @@ the example's way.
 """
 
 import base64 as _b64
-import importlib.util as _ilu
 import io as _io
-import sys as _sys
-from pathlib import Path as _Path
 
 import matplotlib as _mpl
 
@@ -23,27 +20,14 @@ import matplotlib.pyplot as _plt  # noqa: E402
 from IPython import get_ipython as _get_ipython  # noqa: E402
 from IPython.display import display as _display  # noqa: E402
 
-
-def _audiodl_figure_language():
-    """audiodl.figure_language, loaded without ``audiodl/__init__`` (which imports torch,
-    seconds that an example drawing only with matplotlib would pay for nothing). It is
-    registered under its own name, so the example's ``from audiodl.figure_language
-    import tr`` gets this very module."""
-    _package = _ilu.find_spec("audiodl")
-    if _package is None:
-        raise ModuleNotFoundError(
-            "the kernel cannot import audiodl: install it (pip install -e .) in the "
-            "environment that runs the kernel")
-    _root = _package.submodule_search_locations[0]
-    _spec = _ilu.spec_from_file_location(
-        "audiodl.figure_language", _Path(_root) / "figure_language.py")
-    _module = _ilu.module_from_spec(_spec)
-    _sys.modules[_spec.name] = _module
-    _spec.loader.exec_module(_module)
-    return _module
-
-
-_fl = _audiodl_figure_language()
+try:  # cheap: importing audiodl imports none of its modules (no torch) until one is used
+    import audiodl.figure_language as _fl
+except ModuleNotFoundError as _exc:
+    if _exc.name != "audiodl":
+        raise
+    raise ModuleNotFoundError(
+        "the kernel cannot import audiodl: install it (pip install -e .) in the environment "
+        "that runs the kernel") from None
 _fl.use_cjk_font()
 _AUDIODL_FIGURE_MIME = "application/vnd.audiodl.figure+json"
 _AUDIODL_ERROR_MIME = "application/vnd.audiodl.error+json"
