@@ -29,7 +29,7 @@ endif
 		|| echo "npm not found: browser accessibility tests will skip (install Node.js/npm)"
 	@touch $@
 
-# Every package version for Python 3.10+ on every platform, with hashes. torch stays at
+# Every package version for Python 3.11+ on every platform, with hashes. torch stays at
 # the release the pages' printed numbers were made with until raised on purpose here.
 $(BIN)/uv:
 	@$(BIN)/python -c "" 2>/dev/null || $(PYTHON) -m venv --clear $(VENV)
@@ -37,7 +37,7 @@ $(BIN)/uv:
 
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra docs --extra test --universal \
-		--python-version 3.10 --generate-hashes --upgrade --quiet \
+		--python-version 3.11 --generate-hashes --upgrade --quiet \
 		--constraint lock-constraints.txt --output-file requirements.lock
 
 serve: setup

@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from runner.batch import select
@@ -80,7 +80,7 @@ def pack(project: Project, archive: Path, names: Iterable[str] | None = None) ->
         "kind": KIND,
         "cache_format": CACHE_FORMAT,
         "runner_sha": RUNNER_SHA,
-        "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "entries": [{"name": r.name, "key": r.key, "source_sha": r.source_sha,
                      "package_sha": r.package_sha, "device": r.device} for r in entries],
     }

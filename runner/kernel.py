@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jupytext
@@ -97,7 +97,7 @@ def _execute(
     sockets = tempfile.mkdtemp(prefix="audiodl-kernel-")
     client.km = client.create_kernel_manager()
     client.km.transport, client.km.ip = "ipc", os.path.join(sockets, "k")
-    ran_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ran_at = datetime.now(UTC).isoformat(timespec="seconds")
     start = time.perf_counter()
     try:
         with client.setup_kernel(env=env):
