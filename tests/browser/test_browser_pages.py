@@ -27,7 +27,9 @@ IMAGES_JS = """async () => {
   for (const img of imgs) img.loading = "eager";
   await Promise.all(imgs.map((img) => img.decode().catch(() => null)));
   return imgs.map((img) => ({src: img.currentSrc || img.src, alt: img.getAttribute("alt"),
-                             width: img.naturalWidth}));
+                             width: img.naturalWidth, height: img.naturalHeight,
+                             stated: [img.getAttribute("width"), img.getAttribute("height")],
+                             article: !!img.closest("article")}));
 }"""
 
 # Players have preload="none": ask each for its metadata, which needs the file to load.
@@ -239,6 +241,12 @@ def test_page_loads_cleanly(visits, base_url, page_path):
     assert not broken, f"{where}: images that did not load: {broken}"
     no_alt = [i["src"] for i in seen["images"] if not (i["alt"] or "").strip()]
     assert not no_alt, f"{where}: images without alt text: {no_alt}"
+    # Without its size a lazy image is 0 px high until it loads, so the browser loads every
+    # one on the first view; the stated size is the one it displays at (1 px per CSS px).
+    unsized = [f"{i['src']} states {i['stated']}, is {i['width']}x{i['height']}"
+               for i in seen["images"]
+               if i["article"] and i["stated"] != [str(i["width"]), str(i["height"])]]
+    assert not unsized, f"{where}: images without their width and height: {unsized}"
     silent = [f"{a['src']} (media error {a['error']})" for a in seen["audio"] if not a["ok"]]
     assert not silent, f"{where}: audio that did not load: {silent}"
 
