@@ -19,7 +19,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -47,9 +46,11 @@ def pdfs(site_dir, browser) -> dict[str, tuple[Path, dict]]:
 
 
 @pytest.fixture(scope="session")
-def unpacked(site_dir) -> dict[str, Path]:
-    """Each language's zip (written to downloads/), unpacked: lang -> its index.html."""
-    tmp = Path(tempfile.mkdtemp(prefix="audiodl-offline-"))
+def unpacked(site_dir, tmp_path_factory) -> dict[str, Path]:
+    """Each language's zip (written to downloads/), unpacked: lang -> its index.html. The
+    offline edition is a build of its own (Material's offline plugin); the test run's site
+    (site_dir) is built once for every other test, the PDFs included."""
+    tmp = tmp_path_factory.mktemp("offline")
     built = tmp / "site"
     offline.build(built)
     out = {}
