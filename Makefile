@@ -19,9 +19,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock | $(BIN)/uv
 	@rm -f $(VENV)/.installed*
 ifeq ($(RESOLVE),latest)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --upgrade --editable '.[docs,test]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --upgrade --compile-bytecode --editable '.[docs,test]'
 else
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
 endif
 	@# axe-core for the accessibility tests; without npm those tests skip and say why.
