@@ -35,7 +35,7 @@ NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$")
 LABELS = {
     "zh": {
         "figure": "图 {n}",
-        "ran": "在 {device} 上运行，用时 {t} 秒",
+        "ran": "在 {device} 上运行，用时 {t} 秒（不计开头的 import）",
         "download": "下载",
         "notebook": "笔记本页面",
         "audio": "音频",
@@ -55,7 +55,7 @@ LABELS = {
     },
     "en": {
         "figure": "Figure {n}",
-        "ran": "Ran on {device} in {t} s",
+        "ran": "Ran on {device} in {t} s (opening imports not counted)",
         "download": "Download",
         "notebook": "notebook page",
         "audio": "Audio",
