@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -45,6 +44,7 @@ from audiodl.digits import (
 from audiodl.seed import seed_everything
 from audiodl.synth import CLASSES as SYNTH_CLASSES
 from audiodl.synth import synth_clip
+from audiodl.train import save_atomically
 
 __all__ = [
     "SHIPPED_WEIGHTS", "TEST_SEED", "VAL_SEED", "VAL_TAKES",
@@ -268,22 +268,11 @@ def read_predictor(path: Path) -> Predictor:
 
 
 def save_predictor(predictor: Predictor, path: Path) -> None:
-    """Write the weights and the rule atomically: a temporary file in the same folder,
-    flushed to the disk, then renamed over ``path``; a failure leaves no file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the weights and the rule atomically (:func:`audiodl.train.save_atomically`):
+    a failure leaves the previous file, or none, and no temporary file behind."""
     state = {k: v.contiguous() for k, v in predictor.model.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save({"format": FORMAT, "state_dict": state, "rule": asdict(predictor.rule)},
-                       f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp's file is private; weights are not secret
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_atomically({"format": FORMAT, "state_dict": state, "rule": asdict(predictor.rule)},
+                    path, what="the weights")
     predictor.path = path
 
 

@@ -39,7 +39,9 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["FitResult", "NonFiniteLossError", "evaluate", "fit", "train_one_epoch"]
+__all__ = [
+    "FitResult", "NonFiniteLossError", "evaluate", "fit", "save_atomically", "train_one_epoch",
+]
 
 MONITORS = ("val_acc", "val_loss")
 
@@ -262,12 +264,14 @@ def _check_checkpoint(path: Path) -> None:
                          "pass checkpoint=None.") from exc
 
 
-def _save_atomically(state: dict[str, torch.Tensor], path: Path) -> None:
-    """Write to a temporary file beside ``path``, sync it to disk, then rename over ``path``.
+def save_atomically(obj: object, path: Path, what: str = "the checkpoint") -> None:
+    """``torch.save`` ``obj`` to a temporary file beside ``path``, sync it to disk, then
+    rename it over ``path`` (also the digit recogniser's weights, audiodl.recognise).
 
-    A save that fails or is interrupted leaves the previous checkpoint (or none), never half
-    a file, and removes its temporary file. The temporary name is unique, so two runs saving
-    to one folder do not write into each other's file.
+    A save that fails or is interrupted leaves the previous file (or none), never half
+    a file, and removes its temporary file; the error names ``what`` and ``path``. The
+    temporary name is unique, so two runs saving to one folder do not write into each
+    other's file.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,10 +279,10 @@ def _save_atomically(state: dict[str, torch.Tensor], path: Path) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o666)
     except OSError as exc:
-        raise OSError(exc.errno, f"could not save the checkpoint {path}: {exc.strerror}") from exc
+        raise OSError(exc.errno, f"could not save {what} {path}: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb") as file:
-            torch.save(state, file)
+            torch.save(obj, file)
             file.flush()
             os.fsync(file.fileno())  # the bytes are on disk before the name points at them
         os.replace(tmp, path)
@@ -286,7 +290,7 @@ def _save_atomically(state: dict[str, torch.Tensor], path: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise OSError(exc.errno, f"could not save the checkpoint {path}: "
+            raise OSError(exc.errno, f"could not save {what} {path}: "
                                      f"{exc.strerror or exc}") from exc
         raise
 
@@ -385,7 +389,7 @@ def fit(
             # state_dict() returns live references to the weights: keep a copy
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             if path is not None:
-                _save_atomically(best_state, path)
+                save_atomically(best_state, path)
         else:
             since_best += 1
 
