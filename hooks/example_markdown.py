@@ -99,16 +99,32 @@ class Almost(str):
     :func:`parse_marker` reports it with the page and line)."""
 
 
+def in_fences(lines: list[str]) -> list[bool]:
+    """For each line, whether it belongs to a fenced code block (its fences included).
+    A fence closes only on a line of its own character at least as long as it opened,
+    with nothing else on it (CommonMark), so a fence can show a fence."""
+    flags, fence = [], None  # fence: the backticks or tildes that opened the block
+    for line in lines:
+        if fence is not None:
+            closing = line.strip()
+            if closing.startswith(fence) and not closing.strip(fence[0]):
+                fence = None
+            flags.append(True)
+            continue
+        opening = FENCE.match(line)
+        if opening:
+            fence = opening[1]
+        flags.append(bool(opening))
+    return flags
+
+
 def marker_lines(markdown: str):
     """Yield (line number, line, marker spec or None) for every line; a marker inside a
     fenced code block or a code span is not one. An almost-marker's spec is an
     :class:`Almost`."""
-    fence = None
-    for n, line in enumerate(markdown.splitlines(), start=1):
-        opened = FENCE.match(line)
-        if opened and (fence is None or opened[1].startswith(fence)):
-            fence = None if fence else opened[1][0] * 3
-        if fence or opened:
+    lines = markdown.splitlines()
+    for n, (line, fenced_line) in enumerate(zip(lines, in_fences(lines), strict=True), start=1):
+        if fenced_line:
             yield n, line, None
         elif match := MARKER.match(line):
             yield n, line, match["spec"]

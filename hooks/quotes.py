@@ -26,7 +26,10 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1])]  # the runner package
+HOOKS = Path(__file__).resolve().parent
+sys.path[:0] = [str(HOOKS), str(HOOKS.parent)]  # example_markdown, and the runner package
+from example_markdown import in_fences, md_escape  # noqa: E402
+
 from runner.batch import status  # noqa: E402
 from runner.project import Project  # noqa: E402
 
@@ -36,7 +39,6 @@ QUOTE = re.compile(r'<!--\s*quote:\s*(?P<name>[^\s"]+)\s+"(?P<pattern>[^"]*)"\s*
 # A code span (left alone) or a quote marker, whichever comes first on a line.
 SPAN_OR_QUOTE = re.compile(r"(?P<code>(?P<ticks>`+).+?(?P=ticks))|" + QUOTE.pattern)
 ALMOST = re.compile(r"<!--\s*quotes?\b", re.IGNORECASE)
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # A number as Python prints it: sign, digits, decimals, an exponent; not the tail of one.
 NUMBER = r"(?<!\d)(?<!\d[.,])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\d|[.,]\d)"
 
@@ -102,18 +104,9 @@ def quoted_value(pattern: str, text: str, where: str) -> str:
 
 def expand(markdown: str, src_uri: str, replace: Callable[[str, str, str], str]) -> str:
     """Each quote marker outside code, replaced by ``replace(name, pattern, where)``."""
-    out, fence = [], None  # fence: the backticks or tildes of the open fence
-    for n, line in enumerate(markdown.split("\n"), start=1):
-        if fence is not None:
-            closing = line.strip()
-            if closing.startswith(fence) and not closing.strip(fence[0]):
-                fence = None
-            out.append(line)
-            continue
-        opening = FENCE.match(line)
-        if opening:
-            fence = opening[1]
-        if opening or "<!--" not in line:
+    out, lines = [], markdown.split("\n")
+    for n, (line, fenced_line) in enumerate(zip(lines, in_fences(lines), strict=True), start=1):
+        if fenced_line or "<!--" not in line:
             out.append(line)
             continue
         where = f"{src_uri}:{n}"
@@ -130,10 +123,6 @@ def expand(markdown: str, src_uri: str, replace: Callable[[str, str, str], str])
             )
         out.append(line)
     return "\n".join(out)
-
-
-def md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>{}#|])", r"\\\1", text)
 
 
 def not_run(name: str, lang: str) -> str:
