@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from PIL import Image
 
 from runner.cache import Result
+from runner.project import EXAMPLE_NAME
 
 MARKER = re.compile(r"^<!--\s*example:\s*(?P<spec>.*?)\s*-->\s*$")
 # What a reader means as a marker but is not one (indented, "Example:", no colon, text
 # after "-->"): an error, not a comment that silently loses the page its figure.
 ALMOST = re.compile(r"<!--\s*examples?\b", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$")
 
 LABELS = {
     "zh": {
@@ -156,7 +156,7 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
     if not words:
         raise MarkerError(f"{where}: {shown} names no example. Known: {', '.join(sorted(known))}")
     name = words[0].removesuffix(".py")
-    if name.startswith("/") or ".." in name.split("/") or not NAME.match(name):
+    if name.startswith("/") or ".." in name.split("/") or not EXAMPLE_NAME.match(name):
         raise MarkerError(
             f"{where}: {shown} must name an example inside examples/ as <chapter>/<name> "
             f"(no '..', no absolute path). Known: {', '.join(sorted(known))}"

@@ -35,12 +35,11 @@ from pathlib import Path
 from runner.batch import select
 from runner.cache import ENTRY_CAP, SAFE_FILE, Cache, EntryError, read_entry
 from runner.keys import CACHE_FORMAT, RUNNER_SHA, Environment, digest
-from runner.project import Project
+from runner.project import EXAMPLE_NAME, Project
 
 KIND = "audiodl-examples"
 ARCHIVE_CAP = 512 * 2**20  # bytes of all entries' files together
 MANIFEST_CAP = 2**20
-NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$")  # "ch3/conv_image"
 KEY = re.compile(r"^[0-9a-f]{20}$")
 # What reading a damaged or cut-short gzipped tar raises.
 DAMAGED = (OSError, EOFError, zlib.error, tarfile.TarError)
@@ -247,7 +246,7 @@ def _manifest(members, archive: Path) -> dict:
     seen = set()
     for n, entry in enumerate(entries, start=1):
         if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
-                and NAME.match(entry["name"]) and isinstance(entry.get("key"), str)
+                and EXAMPLE_NAME.match(entry["name"]) and isinstance(entry.get("key"), str)
                 and KEY.match(entry["key"])
                 and all(isinstance(entry.get(k, ""), str)
                         for k in ("source_sha", "package_sha", "device"))):

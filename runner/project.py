@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# An example's name, as markers, archives and the cache write it: "ch3/conv_image".
+EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)+$")
 
 
 @dataclass(frozen=True)
