@@ -1,7 +1,10 @@
-"""audiodl.audio held against numpy's FFT and a round trip through a file."""
+"""audiodl.audio held against numpy's FFT, soundfile, and round trips through a file."""
+
+import wave as wave_module
 
 import numpy as np
 import pytest
+import soundfile
 import torch
 
 from audiodl.audio import SPEECH_SR, load_speech, load_wav, save_wav, spectrogram, to_db
@@ -19,7 +22,45 @@ def test_wav_round_trip(tmp_path):
     wave = torch.stack([left, right])
     back, sr = load_wav(save_wav(tmp_path / "x.wav", wave, 16000))
     assert sr == 16000 and back.shape == wave.shape
-    assert torch.allclose(back, wave, atol=1 / 32767)
+    assert torch.allclose(back, wave, atol=0.5 / 32768)  # half a 16-bit step at most
+
+
+def _write_pcm16(path, pcm: np.ndarray, sr: int = 8000):
+    with wave_module.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(sr)
+        f.writeframes(pcm.astype("<i2").tobytes())
+    return path
+
+
+def test_every_int16_value_survives_load_then_save(tmp_path):
+    pcm = np.arange(-32768, 32768).astype(np.int16)
+    wave, sr = load_wav(_write_pcm16(tmp_path / "all.wav", pcm))
+    assert wave.min() == -1.0 and wave.max() == 32767 / 32768  # k / 32768, in [-1, 1)
+    saved = save_wav(tmp_path / "again.wav", wave[0], sr)
+    assert saved.read_bytes() == (tmp_path / "all.wav").read_bytes()
+
+
+def test_load_wav_reads_what_soundfile_reads(tmp_path):
+    pcm = np.array([-32768, -12345, -1, 0, 1, 12345, 32767], dtype=np.int16)
+    path = _write_pcm16(tmp_path / "x.wav", pcm)
+    theirs, _ = soundfile.read(path, dtype="float32")
+    assert torch.equal(load_wav(path)[0][0], torch.from_numpy(theirs))
+
+
+def test_save_wav_clips_full_scale_like_soundfile(tmp_path):
+    wave = torch.tensor([1.0, -1.0, 1.5, -1.5, 0.5])
+    ours, _ = soundfile.read(save_wav(tmp_path / "ours.wav", wave, 8000), dtype="int16")
+    soundfile.write(tmp_path / "theirs.wav", wave.numpy(), 8000, subtype="PCM_16")
+    theirs, _ = soundfile.read(tmp_path / "theirs.wav", dtype="int16")
+    assert ours.tolist() == theirs.tolist() == [32767, -32768, 32767, -32768, 16384]
+
+
+def test_save_wav_rejects_nan_and_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match=r"x\.wav: the waveform has NaN or infinite samples"):
+        save_wav(tmp_path / "x.wav", torch.tensor([0.0, float("nan")]), 8000)
+    assert not (tmp_path / "x.wav").exists()
 
 
 def test_spectrogram_matches_numpy_fft_of_one_frame():

@@ -17,8 +17,17 @@ import torch
 SPEECH_SR = 16_000
 
 
+# One scale both ways, libsndfile's (soundfile, datasets.read_audio): an int16 sample k
+# is the float k / 32768, in [-1, 1); writing multiplies by 32768 and clips to
+# [-32768, 32767], so 1.0 becomes 32767 and int16 -> float -> int16 is exact for every
+# value. (libsndfile then rounds down; we round to nearest, half a step of error at most.)
+# Why not 32767: docs/ch2/tensors.md, exercises.
+PCM16_SCALE = 32768.0
+
+
 def load_wav(path: str | Path) -> tuple[torch.Tensor, int]:
-    """Read a 16-bit PCM WAV file as a float32 waveform of shape (C, T) in [-1, 1]."""
+    """Read a 16-bit PCM WAV file as a float32 waveform of shape (C, T) in [-1, 1):
+    each sample divided by 32768, as soundfile reads it."""
     with wavefile.open(str(path), "rb") as f:
         if f.getsampwidth() != 2:
             raise ValueError(
@@ -26,18 +35,22 @@ def load_wav(path: str | Path) -> tuple[torch.Tensor, int]:
             )
         channels, sr, frames = f.getnchannels(), f.getframerate(), f.readframes(f.getnframes())
     samples = np.frombuffer(frames, dtype="<i2").reshape(-1, channels).T
-    return torch.from_numpy(samples.astype(np.float32) / 32768.0), sr
+    return torch.from_numpy(samples.astype(np.float32) / PCM16_SCALE), sr
 
 
 def save_wav(path: str | Path, wave: torch.Tensor, sr: int) -> Path:
-    """Write a waveform of shape (T,) or (C, T), values in [-1, 1], as 16-bit PCM."""
+    """Write a waveform of shape (T,) or (C, T), values in [-1, 1], as 16-bit PCM: each
+    sample times 32768, rounded, clipped to [-32768, 32767] (the inverse of load_wav)."""
     wave = wave.detach().cpu().float()
     if wave.ndim == 1:
         wave = wave[None]
     if wave.ndim != 2:
         shape = tuple(wave.shape)
         raise ValueError(f"save_wav expects a (T,) or (C, T) waveform, got shape {shape}")
-    pcm = (wave.clamp(-1.0, 1.0) * 32767.0).round().to(torch.int16).T.contiguous().numpy()
+    if not torch.isfinite(wave).all():
+        raise ValueError(f"{path}: the waveform has NaN or infinite samples; nothing written")
+    pcm = (wave * PCM16_SCALE).round().clamp(-32768, 32767).to(torch.int16)
+    pcm = pcm.T.contiguous().numpy()
     path = Path(path)
     with wavefile.open(str(path), "wb") as f:
         f.setnchannels(wave.shape[0])
