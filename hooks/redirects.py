@@ -5,12 +5,19 @@ Add a line to MOVED when a page moves; the redirect keeps the reader's #anchor. 
 and link follow the build's URLs: ``ch3/old/index.html`` -> ``../../ch5/new/`` on the
 site, ``ch3/old.html`` -> ``../ch5/new.html`` in the offline edition (no directory URLs,
 opened from disk, where a folder's address shows no page).
+
+A page split in parts stays, and its sections move: MOVED_ANCHORS lists, for such a page,
+each old #anchor and the page that now holds it. The old page gets a small script: opened
+at a moved anchor, it goes on to the new page at the same anchor. An anchor that is not on
+its new page, or still on the old one, fails the build.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import posixpath
+import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -19,6 +26,16 @@ from mkdocs.structure.files import File
 # old page -> new page, as paths of the Markdown sources under docs/ (default language)
 MOVED = {
     "ch3/audio-classifier.md": "ch5/warm-up.md",
+}
+
+# page that stays -> {anchor that moved away: the page that now holds it}
+MOVED_ANCHORS = {
+    "ch5/spoken-digits.md": {
+        "features": "ch5/features.md", "traditional": "ch5/features.md",
+        "cnn": "ch5/cnn.md", "augmentation": "ch5/cnn.md",
+        "speakers": "ch5/evaluation.md", "errors": "ch5/evaluation.md",
+        "your-voice": "ch5/your-voice.md", "no-digit": "ch5/your-voice.md",
+    },
 }
 
 PAGE = """<!doctype html>
@@ -44,6 +61,40 @@ def redirect(old: str, new: str, directory_urls: bool) -> tuple[str, str]:
     old_file, new_file = (File(src, None, "", directory_urls) for src in (old, new))
     href = posixpath.relpath(new_file.url, posixpath.dirname(old_file.dest_uri))
     return old_file.dest_uri, href + "/" if new_file.url.endswith("/") else href
+
+
+def anchors(path: Path) -> set[str]:
+    """The ``{ #anchor }`` attributes a Markdown page gives its headings."""
+    return set(re.findall(r"\{\s*#([\w-]+)\s*\}", path.read_text(encoding="utf-8")))
+
+
+def anchor_script(moved: dict[str, str], page: str, directory_urls: bool) -> str:
+    """The script for ``page`` (a Markdown source under docs/) whose ``moved`` anchors now
+    live on other pages: opened at one of them, it goes on to that page and anchor."""
+    links = {anchor: redirect(page, new, directory_urls)[1] for anchor, new in moved.items()}
+    return ("<script>(function () {var moved = " + json.dumps(links, sort_keys=True)
+            + "; var a = decodeURIComponent(location.hash.slice(1));"
+            + " if (moved.hasOwnProperty(a) && !document.getElementById(a))"
+            + " location.replace(moved[a] + '#' + a);})();</script>")
+
+
+def on_page_content(html_text, page, config, files):
+    """Each language's copy of a split page gets its moved anchors' script."""
+    source = re.sub(r"\.[a-z]{2}\.md$", ".md", page.file.src_uri)  # ch5/x.en.md -> ch5/x.md
+    moved = MOVED_ANCHORS.get(source)
+    if not moved:
+        return html_text
+    docs = Path(config.docs_dir)
+    here = anchors(docs / page.file.src_uri)
+    for anchor, new in moved.items():
+        target = docs / new
+        if anchor in here:
+            raise PluginError(f"hooks/redirects.py: #{anchor} is still on {page.file.src_uri}; "
+                              f"remove it from MOVED_ANCHORS or from the page")
+        if not target.is_file() or anchor not in anchors(target):
+            raise PluginError(f"hooks/redirects.py: MOVED_ANCHORS sends {source}#{anchor} "
+                              f"to {new}, which has no such anchor")
+    return html_text + anchor_script(moved, source, config.use_directory_urls)
 
 
 def languages(config) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
 """audiodl.digits: lengths, features and augmentations held against what they promise
-(docs/ch5/spoken-digits.md), the DCT against scipy's."""
+(docs/ch5/features.md, docs/ch5/cnn.md), the DCT against scipy's."""
 
 import math
 

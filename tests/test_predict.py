@@ -1,6 +1,6 @@
 """examples/ch5/predict.py as a reader runs it: sounds that are no digit, a real digit
 recorded the way a phone records, files it cannot read, weights that are missing, damaged,
-outdated or retrained, and another working folder (docs/ch5/spoken-digits.md#your-voice)."""
+outdated or retrained, and another working folder (docs/ch5/your-voice.md)."""
 
 import os
 import subprocess
@@ -197,7 +197,7 @@ def test_the_shipped_weights_load_into_todays_network_and_score_what_the_page_sa
     assert isinstance(predictor.model, DigitCNN) and isinstance(predictor.rule, NoDigitRule)
     assert SHIPPED_WEIGHTS.stat().st_size < 400_000
     rates = error_rates(predictor)
-    for page in ("docs/ch5/spoken-digits.md", "docs/ch5/spoken-digits.en.md"):
+    for page in ("docs/ch5/your-voice.md", "docs/ch5/your-voice.en.md"):
         text = (PREDICT.parents[2] / page).read_text(encoding="utf-8")
         section = text[text.index("{ #your-voice }"):text.index("{ #exercises }")]
         # The numbers themselves come from ch5/no_digit's output (hooks/quotes.py checks

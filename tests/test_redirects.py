@@ -85,3 +85,55 @@ def test_every_moved_page_of_the_course_has_its_new_page():
     docs = Path(__file__).resolve().parents[1] / "docs"
     for old, new in redirects.MOVED.items():
         assert (docs / new).is_file() and not (docs / old).is_file(), (old, new)
+
+
+# ---------------------------------------------------------------- anchors of a split page
+
+def page_for(src: str):
+    return SimpleNamespace(file=SimpleNamespace(src_uri=src))
+
+
+def split_site(tmp_path: Path, monkeypatch, old_text="# Old\n\n## Kept { #kept }\n"):
+    monkeypatch.setattr(redirects, "MOVED_ANCHORS", {"ch5/old.md": {"moved": "ch5/new.md"}})
+    (tmp_path / "docs" / "ch5").mkdir(parents=True)
+    (tmp_path / "docs" / "ch5" / "old.md").write_text(old_text)
+    (tmp_path / "docs" / "ch5" / "old.en.md").write_text(old_text)
+    (tmp_path / "docs" / "ch5" / "new.md").write_text("# New\n\n## Moved { #moved }\n")
+
+
+@pytest.mark.parametrize("directory_urls, link", [(True, "../new/"), (False, "new.html")])
+@pytest.mark.parametrize("src", ["ch5/old.md", "ch5/old.en.md"])
+def test_a_split_page_sends_its_moved_anchors_on(tmp_path, monkeypatch, directory_urls, link,
+                                                 src):
+    split_site(tmp_path, monkeypatch)
+    cfg = config(tmp_path, directory_urls)
+    out = redirects.on_page_content("<p>old</p>", page_for(src), cfg, None)
+    assert out.startswith("<p>old</p><script>")
+    assert f'{{"moved": "{link}"}}' in out and "location.replace" in out
+    # other pages are left alone
+    assert redirects.on_page_content("<p>x</p>", page_for("ch5/new.md"), cfg,
+                                     None) == "<p>x</p>"
+
+
+def test_a_moved_anchor_missing_on_its_new_page_fails(tmp_path, monkeypatch):
+    split_site(tmp_path, monkeypatch)
+    (tmp_path / "docs" / "ch5" / "new.md").write_text("# New\n")
+    with pytest.raises(PluginError, match="ch5/old.md#moved to ch5/new.md"):
+        redirects.on_page_content("", page_for("ch5/old.md"), config(tmp_path), None)
+
+
+def test_a_moved_anchor_still_on_the_old_page_fails(tmp_path, monkeypatch):
+    split_site(tmp_path, monkeypatch, "# Old\n\n## Moved { #moved }\n")
+    with pytest.raises(PluginError, match="#moved is still on ch5/old.md"):
+        redirects.on_page_content("", page_for("ch5/old.md"), config(tmp_path), None)
+
+
+def test_every_moved_anchor_of_the_course_is_on_its_new_page_in_both_languages():
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    for old, moved in redirects.MOVED_ANCHORS.items():
+        for suffix in (".md", ".en.md"):
+            here = redirects.anchors(docs / old.replace(".md", suffix))
+            for anchor, new in moved.items():
+                assert anchor not in here, (old, anchor)
+                assert anchor in redirects.anchors(docs / new.replace(".md", suffix)), (new,
+                                                                                       anchor)

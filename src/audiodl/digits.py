@@ -1,6 +1,6 @@
 """Spoken digits: clips of one length, log-mel and MFCC features, hand-made features for
-classical classifiers, a small CNN, and data augmentation (docs/ch5/spoken-digits.md,
-sections "features", "traditional", "cnn" and "augmentation").
+classical classifiers, a small CNN, and data augmentation (docs/ch5/features.md and
+docs/ch5/cnn.md).
 
 The recordings (:mod:`audiodl.datasets`) last from about 0.14 s to 2.3 s. A classical
 classifier needs one vector of the same size for every clip: :func:`clip_features` pools
@@ -31,7 +31,7 @@ from audiodl.train import FitResult, fit
 
 __all__ = [
     "BATCH_SIZE", "CLIP_SAMPLES", "EPOCHS", "HOP_LENGTH", "LR", "N_FFT", "N_MELS", "N_MFCC",
-    "SEGMENTS", "TOP_DB",
+    "SEGMENTS", "STRENGTHS", "TOP_DB",
     "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "dct_matrix",
     "fix_length", "log_mel", "mfcc", "random_gain", "spec_augment", "time_shift", "train_digit_cnn",
     "trim_silence",
@@ -45,6 +45,11 @@ TOP_DB = 40.0  # each log-mel is floored 40 dB below its own peak (see log_mel)
 N_MFCC = 13
 SEGMENTS = 5  # clip_features: MFCC means over this many stretches of the clip
 EPOCHS, BATCH_SIZE, LR = 10, 64, 3e-3  # train_digit_cnn's budget
+# AugmentedLogMel's two candidate strengths (keyword arguments); "mild" is its default.
+STRENGTHS = {
+    "mild": dict(max_shift=SR // 20, snr_db=(20.0, 40.0), masks=1),
+    "stronger": dict(max_shift=SR // 10, snr_db=(10.0, 40.0), masks=2),
+}
 
 
 def check_finite(x: torch.Tensor, what: str) -> None:
@@ -86,16 +91,16 @@ def trim_silence(wave: torch.Tensor, top_db: float = 30.0, frame: int = 256,
     return wave[..., first * hop:min(n, last * hop + frame)]
 
 
-def log_mel(wave: torch.Tensor) -> torch.Tensor:
+def log_mel(wave: torch.Tensor, top_db: float = TOP_DB) -> torch.Tensor:
     """The chapter's log-mel spectrogram: (..., T) at 8 kHz -> (..., N_MELS, frames) in dB,
     with ``n_fft`` 256 (32 ms), hop 128 (16 ms), 32 mel bands from 0 to 4 kHz, each clip
-    floored :data:`TOP_DB` (40) dB below its own peak. The recordings' background noise
-    lies between about 15 and 50 dB below their peaks, depending on the microphone and the
-    room: the floor hides that difference, and the padding's silence sits at the same
-    floor. Raises ``ValueError`` for NaN or infinite samples."""
+    floored ``top_db`` (:data:`TOP_DB`, 40) dB below its own peak. The recordings'
+    background noise lies between about 15 and 50 dB below their peaks, depending on the
+    microphone and the room: the floor hides that difference, and the padding's silence
+    sits at the same floor. Raises ``ValueError`` for NaN or infinite samples."""
     check_finite(wave, "log_mel")
     return log_mel_spectrogram(wave, SR, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS,
-                               top_db=TOP_DB)
+                               top_db=top_db)
 
 
 def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -120,13 +125,14 @@ def mfcc(spec_db: torch.Tensor, n_mfcc: int = N_MFCC) -> torch.Tensor:
     return basis @ spec_db
 
 
-def clip_features(wave: torch.Tensor, n_mfcc: int = N_MFCC,
-                  segments: int = SEGMENTS) -> np.ndarray:
+def clip_features(wave: torch.Tensor, n_mfcc: int = N_MFCC, segments: int = SEGMENTS,
+                  top_db: float = TOP_DB) -> np.ndarray:
     """A fixed-length vector for a clip of any length (1, T) or (T,): its MFCCs (of the
     clip alone, no padding), averaged over each of ``segments`` equal stretches of time
     (the order of the sounds), then each coefficient's standard deviation over the whole
-    clip (how much it moves). Length ``n_mfcc * (segments + 1)``, float64."""
-    coeffs = mfcc(log_mel(wave.reshape(-1))).double()  # (n_mfcc, frames)
+    clip (how much it moves). Length ``n_mfcc * (segments + 1)``, float64. ``top_db`` is
+    the log-mel floor (:func:`log_mel`)."""
+    coeffs = mfcc(log_mel(wave.reshape(-1), top_db)).double()  # (n_mfcc, frames)
     frames = coeffs.shape[-1]
     if frames < segments:
         raise ValueError(f"a clip of {wave.shape[-1]} samples has {frames} frames, fewer "
@@ -170,13 +176,14 @@ class DigitCNN(nn.Module):
 def train_digit_cnn(model: nn.Module, train_set: Dataset, val_set: Dataset, *,
                     augment=None, epochs: int = EPOCHS, batch_size: int = BATCH_SIZE,
                     lr: float = LR, device: torch.device | str | None = None,
-                    seed: int = SEED, log=None) -> FitResult:
+                    seed: int = SEED, patience: int | None = None, log=None) -> FitResult:
     """Train ``model`` with :func:`audiodl.train.fit` (docs/ch4/training-loop.md): Adam,
     a learning rate that falls along a cosine to 0 over ``epochs`` epochs, cross-entropy,
     minibatches of ``batch_size`` in an order drawn from ``seed``; the epoch with the best
-    validation accuracy is kept. ``val_set`` yields log-mels (1, n_mels, frames);
-    ``train_set`` does too, or, with ``augment`` (a ``collate_fn`` such as
-    :class:`AugmentedLogMel`), waves that ``augment`` turns into log-mels batch by batch.
+    validation accuracy is kept, and with ``patience=k`` training stops after ``k`` epochs
+    without a better one (the schedule still spans ``epochs``). ``val_set`` yields log-mels
+    (1, n_mels, frames); ``train_set`` does too, or, with ``augment`` (a ``collate_fn`` such
+    as :class:`AugmentedLogMel`), waves that ``augment`` turns into log-mels batch by batch.
     The model's weights are switched to the channels-last memory layout (same values).
     """
     # The channels-last layout (channel as the fastest-changing axis) is the one oneDNN's
@@ -188,7 +195,7 @@ def train_digit_cnn(model: nn.Module, train_set: Dataset, val_set: Dataset, *,
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     return fit(model, loader, val_loader, nn.CrossEntropyLoss(), optimizer, epochs=epochs,
-               device=device, scheduler=scheduler, log=log)
+               device=device, scheduler=scheduler, patience=patience, log=log)
 
 
 # ----------------------------------------------------------------------- augmentation
@@ -273,16 +280,21 @@ class AugmentedLogMel:
     the log-mel spectrogram, and SpecAugment's masks on it. Returns ``(x, y)`` with ``x``
     of shape (B, 1, n_mels, frames). Every random draw comes from ``generator``.
 
-    The defaults are mild: a shift of up to 50 ms, a gain within 6 dB, noise 20 to 40 dB
-    below the speech, one mask of up to 3 mel bands and one of up to 4 frames (64 ms).
-    Stronger settings (shifts of 100 ms, noise down to 10 dB, two masks of each kind)
-    left the small network underfitting in a budget of 8 epochs.
+    The defaults are :data:`STRENGTHS`' ``"mild"``: a shift of up to 50 ms, a gain within
+    6 dB, noise 20 to 40 dB below the speech, one mask of up to 3 mel bands and one of up to
+    4 frames (64 ms); ``"stronger"`` doubles the shift, lets the noise come up to 10 dB
+    below the speech and masks twice. These are the course's two candidates, not tuned
+    values: examples/ch5/compare.py chooses between them on a validation speaker, never on
+    the speaker it tests on (docs/ch5/evaluation.md). ``top_db`` is the log-mel floor
+    (:func:`log_mel`).
     """
 
     def __init__(self, generator: torch.Generator, max_shift: int = SR // 20,
                  max_gain_db: float = 6.0, snr_db: tuple[float, float] = (20.0, 40.0),
-                 max_bands: int = 3, max_frames: int = 4, masks: int = 1):
+                 max_bands: int = 3, max_frames: int = 4, masks: int = 1,
+                 top_db: float = TOP_DB):
         self.generator = generator
+        self.top_db = top_db
         self.max_shift, self.max_gain_db, self.snr_db = max_shift, max_gain_db, snr_db
         self.max_bands, self.max_frames, self.masks = max_bands, max_frames, masks
 
@@ -293,5 +305,5 @@ class AugmentedLogMel:
         wave = time_shift(wave, self.max_shift, g)
         wave = random_gain(wave, self.max_gain_db, g)
         wave = add_noise(wave, self.snr_db, g)
-        x = spec_augment(log_mel(wave), self.max_bands, self.max_frames, self.masks, g)
+        x = spec_augment(log_mel(wave, self.top_db), self.max_bands, self.max_frames, self.masks, g)
         return x, y

@@ -1,5 +1,5 @@
 """Recognising a spoken digit in any recording, or saying there is none
-(docs/ch5/spoken-digits.md, section "your-voice"; used by examples/ch5/predict.py).
+(docs/ch5/your-voice.md; used by examples/ch5/predict.py).
 
 - :func:`to_8k_mono` turns samples of any rate and channel count into the 8 kHz mono
   wave the network was trained on.
