@@ -156,6 +156,26 @@ def test_glossary_lists_avoided_terms():
     assert {w: terms.get(w) for w in one_term_per_concept} == one_term_per_concept
 
 
+def test_a_name_is_either_also_called_or_avoided():
+    """The glossary's intro: a name sits in 也称 (met elsewhere) or 不用 (not used here)."""
+    both = []
+    header = None
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            header = None  # a table's first row is its header
+            continue
+        row = cells(line)
+        if header is None:
+            header = row
+        elif {"也称", "不用"} <= set(header) and not set(line) <= set("|- "):
+            names = [
+                {w.strip() for w in re.split(r"[、，,]", row[header.index(col)]) if w.strip()}
+                for col in ("也称", "不用")
+            ]
+            both += [f"{row[0]}: {w}" for w in names[0] & names[1]]
+    assert not both, both
+
+
 def test_examples_are_found():
     assert len(CODE_FILES) > 20 and any(p.name == "conv_image.py" for p in CODE_FILES)
 
