@@ -48,7 +48,7 @@ def paired_t_interval(a: Sequence[float], b: Sequence[float],
     d = a - b
     mean = float(d.mean())
     half = stats.t.ppf((1 + confidence) / 2, len(d) - 1) * sample_std(d) / math.sqrt(len(d))
-    return mean, mean - half, mean + half
+    return mean, float(mean - half), float(mean + half)
 
 
 def _check_confidence(confidence: float) -> None:
