@@ -19,10 +19,12 @@ from audiodl.digits import (
     DigitCNN,
     add_noise,
     clip_features,
+    cmvn,
     dct_matrix,
     fix_length,
     log_mel,
     mfcc,
+    pool_mfcc,
     random_gain,
     spec_augment,
     time_shift,
@@ -73,6 +75,33 @@ def test_clip_features_have_one_length_for_any_clip_length():
     np.testing.assert_array_equal(clip_features(wave), clip_features(wave[0]))
     with pytest.raises(ValueError, match="fewer than the 5 segments"):
         clip_features(torch.randn(1, 300))
+
+
+def test_clip_features_are_the_pooled_mfccs_of_the_clip():
+    wave = torch.randn(1, 4000, generator=gen())
+    coeffs = mfcc(log_mel(wave[0])).double()
+    f = pool_mfcc(coeffs)
+    np.testing.assert_array_equal(clip_features(wave), f)
+    parts = np.array_split(coeffs.numpy(), SEGMENTS, axis=-1)
+    np.testing.assert_allclose(f[:N_MFCC], parts[0].mean(axis=-1))  # segment 1, all coefficients
+    np.testing.assert_allclose(f[-N_MFCC:], coeffs.numpy().std(axis=-1, ddof=1))
+    assert clip_features(wave, n_mfcc=20).shape == (20 * (SEGMENTS + 1),)
+    with pytest.raises(ValueError, match="4 frames of MFCCs are fewer than the 5 segments"):
+        pool_mfcc(coeffs[:, :4])
+
+
+def test_cmvn_removes_a_fixed_offset_and_scale_per_coefficient():
+    coeffs = torch.randn(2, N_MFCC, 40, generator=gen(), dtype=torch.float64)
+    shifted = 3.0 * coeffs + torch.arange(N_MFCC, dtype=torch.float64)[:, None]  # gain, filter
+    torch.testing.assert_close(cmvn(shifted), cmvn(coeffs))
+    torch.testing.assert_close(cmvn(shifted, variance=False), 3.0 * cmvn(coeffs, variance=False))
+    normalised = cmvn(coeffs)
+    torch.testing.assert_close(normalised.mean(dim=-1), torch.zeros(2, N_MFCC, dtype=torch.float64))
+    torch.testing.assert_close(normalised.std(dim=-1), torch.ones(2, N_MFCC, dtype=torch.float64))
+    flat = torch.ones(N_MFCC, 10)  # a coefficient that never moves becomes 0, not NaN
+    assert torch.equal(cmvn(flat), torch.zeros(N_MFCC, 10))
+    with pytest.raises(ValueError, match="cmvn: 1 of the"):
+        cmvn(torch.tensor([[0.0, float("nan")]]))
 
 
 def test_trim_silence_keeps_the_loud_part():

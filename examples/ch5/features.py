@@ -5,7 +5,8 @@
 # 录音上的标准差。然后用 scikit-learn 的几种经典方法处理这些向量：主成分分析（PCA）和线性
 # 判别分析（LDA）把它们投影到平面上看一看；k-means 聚类在不看标签的情况下给它们分组；支持
 # 向量机（SVM）、逻辑回归、LDA 和决策树给它们分类。每个分类器都用两种方式评估：数据集
-# 自带的划分，以及留一位说话人。
+# 自带的划分，以及留一位说话人。最后看倒谱均值（方差）归一化（CMVN）改变了什么：每段录音的
+# 每个 MFCC 先减去它在这段录音各帧上的平均值，再做同样的聚类和分类。
 
 # %% [markdown] lang="en"
 # # Hand-made features and traditional machine learning
@@ -16,7 +17,9 @@
 # linear discriminant analysis (LDA) project them onto a plane to look at; k-means
 # clustering groups them without looking at the labels; a support vector machine (SVM),
 # logistic regression, LDA and a decision tree classify them. Every classifier is evaluated
-# twice: on the dataset's own split, and leaving one speaker out.
+# twice: on the dataset's own split, and leaving one speaker out. Last, what cepstral mean
+# (and variance) normalisation (CMVN) changes: each MFCC of a clip minus its mean over the
+# clip's frames, then the same clustering and classification.
 
 # %%
 import time
@@ -35,13 +38,16 @@ from sklearn.tree import DecisionTreeClassifier
 
 from audiodl import SEED, seed_everything
 from audiodl.datasets import SPEAKERS, SR, SpokenDigits
-from audiodl.digits import N_MFCC, SEGMENTS, clip_features, log_mel, mfcc, trim_silence
+from audiodl.digits import N_MFCC, SEGMENTS, cmvn, log_mel, mfcc, pool_mfcc, trim_silence
 from audiodl.figure_language import tr
+from audiodl.stats import paired_t_interval
 
 seed_everything()
 ds = SpokenDigits("all", transform=trim_silence)  # every clip without its silent ends
 start = time.perf_counter()
-features = np.stack([clip_features(ds[i][0]) for i in range(len(ds))])  # once, for every use
+# Each clip's MFCCs once (clip_features = pool_mfcc of these); the CMVN cell below reuses them.
+clip_mfccs = [mfcc(log_mel(ds[i][0].reshape(-1))) for i in range(len(ds))]
+features = np.stack([pool_mfcc(c) for c in clip_mfccs])
 digits = np.array(ds.digits)
 speakers = np.array(ds.speaker_names)
 takes = np.array([c.index for c in ds.clips])
@@ -122,8 +128,49 @@ def accuracy(make, train, test):
     return (model.predict(features[test]) == digits[test]).mean()
 
 
+scores = {}  # classifier -> (own split, [held-out accuracy of each speaker])
 print(f"{'classifier':20s} {'own split':>9s} {'held-out speaker: mean (min-max)':>34s}")
 for name, make in classifiers.items():
     own = accuracy(make, takes >= 5, takes < 5)
     held = [accuracy(make, speakers != s, speakers == s) for s in SPEAKERS]
+    scores[name] = own, held
     print(f"{name:20s} {own:9.1%} {np.mean(held):15.1%} ({min(held):.0%}-{max(held):.0%})")
+
+# %%
+# Cepstral mean (and variance) normalisation, per clip: CMN subtracts each MFCC's mean over
+# the clip's frames before pooling, CMVN also divides by its standard deviation (then the 13
+# standard deviations pool_mfcc appends are 1 for every clip, so they are left out). The mean
+# holds a fixed gain or microphone response and the speaker's average spectral envelope, but
+# also whatever the clip's average spectrum says about the digit; the last row keeps only
+# those 13 clip means. Same k-means and SVM as above; only the features change.
+variants = {
+    "MFCCs as above": features,
+    "CMN, mean removed": np.stack([pool_mfcc(cmvn(c, variance=False)) for c in clip_mfccs]),
+    # after CMVN the 13 standard deviations are all 1: only the 65 segment means are kept
+    "CMVN, std divided too": np.stack([pool_mfcc(cmvn(c))[:-N_MFCC] for c in clip_mfccs]),
+    "only the 13 clip means": np.stack([c.double().mean(dim=-1).numpy() for c in clip_mfccs]),
+}
+svm = classifiers["SVM (RBF)"]
+print(f"{'features':23s} {'k-means ARI: digits':>19s} {'speakers':>8s} {'SVM: own split':>14s} "
+      f"{'held out':>8s}  " + " ".join(f"{s:>8s}" for s in SPEAKERS))
+results = {}
+for name, x in variants.items():
+    if name == "MFCCs as above":  # computed above
+        groups, (own, held) = clusters, scores["SVM (RBF)"]
+    else:
+        groups = KMeans(n_clusters=10, n_init=10, random_state=SEED).fit_predict(
+            StandardScaler().fit_transform(x))
+        features = x  # accuracy() reads the module's features
+        own = accuracy(svm, takes >= 5, takes < 5)
+        held = [accuracy(svm, speakers != s, speakers == s) for s in SPEAKERS]
+    results[name] = held
+    print(f"{name:23s} {adjusted_rand_score(digits, groups):19.2f} "
+          f"{adjusted_rand_score(speakers, groups):8.2f} {own:14.1%} {np.mean(held):8.1%}  "
+          + " ".join(f"{h:8.0%}" for h in held))
+features = variants["MFCCs as above"]
+mean, low, high = paired_t_interval(results["CMN, mean removed"], results["MFCCs as above"])
+print(f"CMN minus the MFCCs as above, SVM on held-out speakers: {100 * mean:+.1f} points on "
+      f"average, 95% t-interval {100 * low:+.1f} to {100 * high:+.1f} (paired by speaker, "
+      f"{len(SPEAKERS) - 1} degrees of freedom); by speaker: " + ", ".join(
+          f"{s} {100 * (a - b):+.1f}" for s, a, b in zip(
+              SPEAKERS, results["CMN, mean removed"], results["MFCCs as above"], strict=True)))

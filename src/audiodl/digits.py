@@ -125,21 +125,42 @@ def mfcc(spec_db: torch.Tensor, n_mfcc: int = N_MFCC) -> torch.Tensor:
     return basis @ spec_db
 
 
-def clip_features(wave: torch.Tensor, n_mfcc: int = N_MFCC, segments: int = SEGMENTS,
-                  top_db: float = TOP_DB) -> np.ndarray:
-    """A fixed-length vector for a clip of any length (1, T) or (T,): its MFCCs (of the
-    clip alone, no padding), averaged over each of ``segments`` equal stretches of time
-    (the order of the sounds), then each coefficient's standard deviation over the whole
-    clip (how much it moves). Length ``n_mfcc * (segments + 1)``, float64. ``top_db`` is
-    the log-mel floor (:func:`log_mel`)."""
-    coeffs = mfcc(log_mel(wave.reshape(-1), top_db)).double()  # (n_mfcc, frames)
+def cmvn(coeffs: torch.Tensor, variance: bool = True) -> torch.Tensor:
+    """Cepstral mean (and variance) normalisation of one clip's coefficients
+    (..., n_mfcc, frames): subtract each coefficient's mean over the clip's frames and, with
+    ``variance``, divide by its standard deviation over them. A fixed gain or microphone
+    response adds about the same vector to every frame's cepstrum, and so does a speaker's
+    average spectral envelope: the mean removes both, and with them whatever the clip's
+    average spectrum said about the digit. A coefficient that never moves stays 0."""
+    check_finite(coeffs, "cmvn")
+    centred = coeffs - coeffs.mean(dim=-1, keepdim=True)
+    if not variance:
+        return centred
+    std = coeffs.std(dim=-1, keepdim=True)
+    return centred / torch.where(std > 0, std, torch.ones_like(std))
+
+
+def pool_mfcc(coeffs: torch.Tensor, segments: int = SEGMENTS) -> np.ndarray:
+    """One clip's MFCCs (n_mfcc, frames) as a vector of fixed length: the coefficients
+    averaged over each of ``segments`` equal stretches of time (the order of the sounds),
+    then each coefficient's standard deviation over the whole clip (how much it moves).
+    Length ``n_mfcc * (segments + 1)``, float64."""
+    coeffs = coeffs.double()
     frames = coeffs.shape[-1]
     if frames < segments:
-        raise ValueError(f"a clip of {wave.shape[-1]} samples has {frames} frames, fewer "
-                         f"than the {segments} segments clip_features averages over")
+        raise ValueError(f"{frames} frames of MFCCs are fewer than the {segments} segments "
+                         f"to average over: the clip is too short")
     parts = torch.tensor_split(coeffs, segments, dim=-1)
     means = torch.stack([p.mean(dim=-1) for p in parts], dim=-1)  # (n_mfcc, segments)
     return torch.cat([means.T.reshape(-1), coeffs.std(dim=-1)]).numpy()
+
+
+def clip_features(wave: torch.Tensor, n_mfcc: int = N_MFCC, segments: int = SEGMENTS,
+                  top_db: float = TOP_DB) -> np.ndarray:
+    """A fixed-length vector for a clip of any length (1, T) or (T,): :func:`pool_mfcc` of
+    its MFCCs (of the clip alone, no padding). Length ``n_mfcc * (segments + 1)``, float64.
+    ``top_db`` is the log-mel floor (:func:`log_mel`)."""
+    return pool_mfcc(mfcc(log_mel(wave.reshape(-1), top_db), n_mfcc), segments)
 
 
 class DigitCNN(nn.Module):
