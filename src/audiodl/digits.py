@@ -32,9 +32,9 @@ from audiodl.train import FitResult, fit
 __all__ = [
     "BATCH_SIZE", "CLIP_SAMPLES", "EPOCHS", "HOP_LENGTH", "LR", "N_FFT", "N_MELS", "N_MFCC",
     "SEGMENTS", "STRENGTHS", "TOP_DB",
-    "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "dct_matrix",
-    "fix_length", "log_mel", "mfcc", "random_gain", "spec_augment", "time_shift",
-    "train_digit_cnn", "training_parts", "trim_silence",
+    "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "cmvn",
+    "dct_matrix", "fix_length", "log_mel", "mfcc", "pool_mfcc", "random_gain", "spec_augment",
+    "time_shift", "train_digit_cnn", "training_parts", "trim_silence",
 ]
 
 CLIP_SAMPLES = 6400  # 0.8 s at 8 kHz: 98 % of the clips fit whole
@@ -77,8 +77,9 @@ def trim_silence(wave: torch.Tensor, top_db: float = 30.0, frame: int = 256,
                  hop: int = 64) -> torch.Tensor:
     """Cut the quiet start and end of a recording (..., T): keep from the first to the last
     frame whose power is within ``top_db`` decibels of the loudest frame's (frames of
-    ``frame`` samples every ``hop``; power averaged over the leading axes). FSDD's clips are
-    already trimmed like this; a recording made at home usually is not. Raises
+    ``frame`` samples every ``hop``; power averaged over the leading axes). FSDD says its clips
+    are trimmed, but some speakers' keep long silent ends (docs/ch5/spoken-digits.md#listen),
+    and a recording made at home usually has them too. Raises
     ``ValueError`` for NaN or infinite samples (no frame is then the loudest)."""
     check_finite(wave, "trim_silence")
     n = wave.shape[-1]
