@@ -61,7 +61,9 @@ FRAME = 256  # 32 ms: the frames measure() computes levels over
 
 def to_8k_mono(samples: np.ndarray, sr: int) -> torch.Tensor:
     """Samples (T, channels) at ``sr`` Hz -> an 8 kHz mono wave (T',): the channels are
-    averaged, then a polyphase filter resamples, removing what 8 kHz cannot hold."""
+    averaged, then a polyphase filter resamples. Its low-pass filter strongly attenuates what
+    8 kHz cannot hold (above 4 kHz) but does not remove it: a tone just above 4 kHz comes
+    through weakened, aliased to just below (docs/ch5/your-voice.md, exercise 2)."""
     samples = np.asarray(samples, dtype=np.float32)
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     if sr != SR and len(mono) > 0:
