@@ -109,7 +109,9 @@ def chinese_lines(path: Path):
 
 
 # 归一化 in a name (批量归一化, 未归一化的分数 …) is not the z-score; the sentence is the unit.
-NORMALISATION_NAMES = re.compile(r"批量归一化|层归一化|组归一化|实例归一化|归一化层|未归一化")
+NORMALISATION_NAMES = re.compile(
+    r"批量归一化|层归一化|组归一化|实例归一化|归一化层|未归一化|倒谱均值(?:方差)?归一化"
+)
 
 
 def standardisation_slips(line: str) -> bool:
