@@ -123,9 +123,9 @@ classifiers = {
 }
 
 
-def accuracy(make, train, test):
-    model = make().fit(features[train], digits[train])
-    return (model.predict(features[test]) == digits[test]).mean()
+def accuracy(make, train, test, x=features):
+    model = make().fit(x[train], digits[train])
+    return (model.predict(x[test]) == digits[test]).mean()
 
 
 scores = {}  # classifier -> (own split, [held-out accuracy of each speaker])
@@ -160,14 +160,12 @@ for name, x in variants.items():
     else:
         groups = KMeans(n_clusters=10, n_init=10, random_state=SEED).fit_predict(
             StandardScaler().fit_transform(x))
-        features = x  # accuracy() reads the module's features
-        own = accuracy(svm, takes >= 5, takes < 5)
-        held = [accuracy(svm, speakers != s, speakers == s) for s in SPEAKERS]
+        own = accuracy(svm, takes >= 5, takes < 5, x)
+        held = [accuracy(svm, speakers != s, speakers == s, x) for s in SPEAKERS]
     ari = adjusted_rand_score(digits, groups), adjusted_rand_score(speakers, groups)
     results[name] = *ari, own, held
     print(f"{name:23s} {ari[0]:19.2f} {ari[1]:8.2f} {own:14.1%} {np.mean(held):8.1%}  "
           + " ".join(f"{h:8.0%}" for h in held))
-features = variants["MFCCs as above"]
 
 # %%
 # The same in words, with the mean gain on held-out speakers and its 95 % t-interval: one
