@@ -48,6 +48,7 @@ from audiodl.datasets import SPEAKERS, SpokenDigits
 from audiodl.digits import (
     EPOCHS,
     STRENGTHS,
+    TOP_DB,
     AugmentedLogMel,
     DigitCNN,
     clip_features,
@@ -58,6 +59,7 @@ from audiodl.digits import (
     trim_silence,
 )
 from audiodl.figure_language import tr
+from audiodl.recognise import PREDICTOR_STRENGTH
 from audiodl.stats import paired_t_interval, sample_std, wilson
 from audiodl.train import evaluate, train_one_epoch
 
@@ -241,6 +243,13 @@ floor = max(FLOORS, key=lambda f: (own_runs[f].best_val_acc, -own_runs[f].best_v
 own_runs |= {(floor, g): train_own(floor, g) for g in STRENGTHS}
 strength = max(STRENGTHS, key=lambda g: (own_runs[floor, g].best_val_acc,
                                          -own_runs[floor, g].best_val_loss))
+# The shipped predictor (audiodl.recognise, used by predict.py) trains on these same takes
+# with the settings the validation takes chose here; if they ever choose otherwise, stop.
+if (floor, strength) != (TOP_DB, PREDICTOR_STRENGTH):
+    raise RuntimeError(f"the validation takes chose a {floor:.0f} dB floor and {strength} "
+                       f"augmentation, but audiodl.recognise trains the shipped predictor with "
+                       f"{TOP_DB:.0f} dB and {PREDICTOR_STRENGTH}: update it (TOP_DB, "
+                       f"PREDICTOR_STRENGTH) and retrain with predict.py --retrain")
 histories = {}
 for method, key in (("CNN", floor), ("CNN + augmentation", (floor, strength))):
     result = own_runs[key]

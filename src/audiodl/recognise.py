@@ -34,6 +34,7 @@ from torch.utils.data import TensorDataset
 
 from audiodl.datasets import SR, SpokenDigits
 from audiodl.digits import (
+    STRENGTHS,
     AugmentedLogMel,
     DigitCNN,
     fix_length,
@@ -47,7 +48,7 @@ from audiodl.synth import synth_clip
 from audiodl.train import save_atomically
 
 __all__ = [
-    "SHIPPED_WEIGHTS", "TEST_SEED", "VAL_SEED", "VAL_TAKES",
+    "PREDICTOR_STRENGTH", "SHIPPED_WEIGHTS", "TEST_SEED", "VAL_SEED", "VAL_TAKES",
     "ErrorRates", "Measured", "NoDigitRule", "Predictor", "WeightsError",
     "cached_weights", "error_rates", "load_predictor", "measure", "non_digit_sounds",
     "read_predictor", "save_predictor", "to_8k_mono", "train_predictor", "validation_measures",
@@ -55,6 +56,9 @@ __all__ = [
 
 SHIPPED_WEIGHTS = Path(__file__).parent / "assets" / "digit_cnn.pt"
 VAL_TAKES = (5, 6)  # of the training takes (5-49): validation, never trained on
+# The augmentation strength the validation takes chose for these training takes
+# (examples/ch5/compare.py, the dataset's own split, which stops if they choose otherwise).
+PREDICTOR_STRENGTH = "stronger"
 FORMAT = 1  # the layout of a weights file; a file of another layout is trained again
 FRAME = 256  # 32 ms: the frames measure() computes levels over
 
@@ -293,7 +297,8 @@ def validation_measures(model: torch.nn.Module) -> tuple[list[Measured], list[Me
 def train_predictor(epochs: int | None = None,
                     log: Callable[[str], object] = print) -> Predictor:
     """Train :class:`DigitCNN` on FSDD's training takes except the validation takes, with
-    every augmentation (about a minute on two cores), then choose its :class:`NoDigitRule`
+    every augmentation at :data:`PREDICTOR_STRENGTH` (about a minute on two cores), keeping
+    the epoch that does best on the validation takes, then choose its :class:`NoDigitRule`
     on validation data. ``log`` gets a line of progress per step and per epoch."""
     start = time.perf_counter()
     seed_everything()
@@ -308,7 +313,8 @@ def train_predictor(epochs: int | None = None,
     result = train_digit_cnn(
         model, TensorDataset(waves[~is_val], digits[~is_val]),
         TensorDataset(log_mel(waves[is_val]), digits[is_val]),
-        augment=AugmentedLogMel(torch.Generator().manual_seed(1)), log=log, **kwargs)
+        augment=AugmentedLogMel(torch.Generator().manual_seed(1), **STRENGTHS[PREDICTOR_STRENGTH]),
+        log=log, **kwargs)
     log("choosing the no-digit rule on the validation takes and non-digit sounds")
     rule = NoDigitRule.choose(*validation_measures(model))
     log(f"trained in {time.perf_counter() - start:.0f} s; validation accuracy "
