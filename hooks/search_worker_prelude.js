@@ -10,6 +10,12 @@
  * for its "ready", and only then passes on the query. The empty query Material sends on
  * "ready" gets the empty result Material would give it, without loading anything.
  * Message types are Material's: SETUP 0, READY 1, QUERY 2, RESULT 3.
+ *
+ * Every query word is searched as a prefix, so "a" in "moving a model to a device" matches
+ * every word starting with a (activation, autograd, augmentation), and those matches, in
+ * page titles too, outrank the page about moving a model. The prelude drops the commonest
+ * English function words from a query (plain words only: a query with quotes or search
+ * operators goes through as typed), unless nothing else is left.
  */
 (() => {
   const SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
@@ -18,6 +24,15 @@
   let held = null;        // the setup message whose documents are not loaded yet
   let loading = null;     // resolves once Material's worker is set up with them
   let onReady = null;     // swallows Material's own "ready" for that setup
+  const COMMON = new Set(["a", "an", "and", "as", "at", "by", "for", "in", "is", "it", "of",
+                          "on", "or", "the", "to", "with"]);
+
+  function withoutCommonWords(query) {
+    if (typeof query !== "string" || /["+\-:^~*]/.test(query)) return query;
+    const words = query.trim().split(/\s+/);
+    const kept = words.filter((word) => !COMMON.has(word.toLowerCase()));
+    return kept.length ? kept.join(" ") : query;
+  }
 
   self.postMessage = function (message, ...rest) {
     if (onReady && message && message.type === READY) {
@@ -55,6 +70,10 @@
       if (message.type === QUERY && held) {
         loading = loading || load(held, material);
         await loading;
+      }
+      if (message.type === QUERY) {
+        material({ data: { ...message, data: withoutCommonWords(message.data) } });
+        return;
       }
       material(ev);
     }, ...rest);
