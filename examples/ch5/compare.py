@@ -107,12 +107,12 @@ def train_watching(floor, strength, seed, train, watch, patience=None):
                                   **STRENGTHS[strength])
     loader, optimizer, scheduler = training_parts(model, train_set, augment=augment, seed=seed)
     loss_fn = nn.CrossEntropyLoss()
+    vals = {name: DataLoader(TensorDataset(specs[floor][clips_of], digits[clips_of]),
+                             batch_size=500) for name, clips_of in watch.items()}
     best = {}
     for epoch in range(1, EPOCHS + 1):
         train_one_epoch(model, loader, loss_fn, optimizer, device, epoch=epoch)
-        for name, clips_of in watch.items():
-            val = DataLoader(TensorDataset(specs[floor][clips_of], digits[clips_of]),
-                             batch_size=500)
+        for name, val in vals.items():
             loss, acc = evaluate(model, val, loss_fn, device)
             if name not in best or (acc, -loss) > best[name].score:
                 state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -161,6 +161,22 @@ def train_requested(requests):
 
 
 # %%
+# The SVM of a fold: every floor and C trained on `train`, the one that scores best on the
+# clips `val` chosen (the first on ties); its predictions for the clips `test`.
+def choose_svm(train, val, test):
+    y = digits.numpy()
+    best_score, best = -1.0, None
+    for floor in FLOORS:
+        for c in SVM_CS:
+            svm = make_pipeline(StandardScaler(), SVC(C=c)).fit(features[floor][train], y[train])
+            score = svm.score(features[floor][val], y[val])
+            if score > best_score:
+                best_score, best = score, (floor, c, svm)
+    floor, c, svm = best
+    return floor, c, torch.from_numpy(svm.predict(features[floor][test]))
+
+
+# %%
 # Leaving one speaker out, nested: in the fold that tests s, VALIDATION[s] chooses and the
 # other four train. The SVM chooses its floor and C; the CNN its floor (seed 0); the CNN
 # with augmentation its strength at the CNN's floor (seed 0); every network its epoch.
@@ -172,18 +188,9 @@ start = time.perf_counter()
 for s in SPEAKERS:
     v = VALIDATION[s]
     train = ~(is_speaker[s] | is_speaker[v]).numpy()
-    y_test = digits[is_speaker[s]]
-    svm_scores = {}
-    for floor in FLOORS:
-        for c in SVM_CS:
-            svm = make_pipeline(StandardScaler(), SVC(C=c)).fit(features[floor][train],
-                                                                 digits.numpy()[train])
-            svm_scores[floor, c] = (svm.score(features[floor][speakers == v],
-                                              digits[is_speaker[v]]),
-                                    svm.score(features[floor][speakers == s], y_test))
-    floor, c = max(svm_scores, key=lambda k: svm_scores[k][0])  # first best on ties
+    floor, c, pred = choose_svm(train, speakers == v, speakers == s)
     chosen["SVM"][s] = f"{floor:.0f} dB, C={c:g}"
-    accs["SVM"][s] = [svm_scores[floor, c][1]]
+    accs["SVM"][s] = [(pred == digits[is_speaker[s]]).double().mean().item()]
 
 train_requested({s: [(f, None, 0) for f in FLOORS] for s in SPEAKERS})
 floor_of = {s: max(FLOORS, key=lambda f: results[s, f, None, 0].score) for s in SPEAKERS}
@@ -210,16 +217,9 @@ n_loso = n_networks
 # The dataset's own split, with fewer networks (one seed): takes 5-6 choose, as above.
 own = {"train": takes >= 7, "val": (takes == 5) | (takes == 6), "test": takes < 5}
 y_own_test = digits[own["test"]]
-svm_scores = {}
-for floor in FLOORS:
-    for c in SVM_CS:
-        svm = make_pipeline(StandardScaler(), SVC(C=c)).fit(features[floor][own["train"]],
-                                                             digits.numpy()[own["train"]])
-        svm_scores[floor, c] = (svm.score(features[floor][own["val"]], digits[own["val"]]),
-                                svm.predict(features[floor][own["test"]]))
-floor, c = max(svm_scores, key=lambda k: svm_scores[k][0])
+floor, c, pred = choose_svm(own["train"], own["val"], own["test"])
 chosen["SVM"]["own split"] = f"{floor:.0f} dB, C={c:g}"
-own_correct = {"SVM": int((torch.from_numpy(svm_scores[floor, c][1]) == y_own_test).sum())}
+own_correct = {"SVM": int((pred == y_own_test).sum())}
 
 
 def train_own(floor, strength):
@@ -258,8 +258,9 @@ for method, key in (("CNN", floor), ("CNN + augmentation", (floor, strength))):
     chosen[method]["own split"] = (f"{floor:.0f} dB" + (f", {strength}" if key != floor else "")
                                    + f", epoch {result.best_epoch}")
     histories[method] = result.history
+n_svms = (len(SPEAKERS) + 1) * len(FLOORS) * len(SVM_CS)
 print(f"{n_loso + len(own_runs)} networks ({n_loso} leaving one speaker out, {len(own_runs)} "
-      f"on the dataset's split) and {(len(SPEAKERS) + 1) * len(svm_scores)} SVMs trained in "
+      f"on the dataset's split) and {n_svms} SVMs trained in "
       f"{time.perf_counter() - start:.0f} s on {device.type}")
 
 # %%
