@@ -6,6 +6,7 @@ A page places an example's results with a marker alone on a line::
     <!-- example: ch3/conv_image text -->         only the printed text
     <!-- example: ch3/conv_image figure=2 -->     only figure 2 (1-based; "figure=1,3" too)
     <!-- example: ch3/conv_image audio -->        only the audio players (WAVs it wrote)
+    <!-- example: ch1/sampling audio=true,aliased -->  only those players (WAV file stems)
 
 Markers inside fenced code (or a `code` span) are left alone, so a page can show the
 syntax; a line that is almost a marker (indented, ``Example:``, text around it) is an error
@@ -88,10 +89,11 @@ class Marker:
     text: bool  # show the printed text
     figures: tuple[int, ...] | None  # None: all figures
     audio: bool = False  # show the audio players
+    wavs: tuple[str, ...] | None = None  # None: all of them; else these stems, in this order
 
     @property
     def everything(self) -> bool:
-        return not self.text and self.figures is None and not self.audio
+        return not self.text and self.figures is None and not self.audio and self.wavs is None
 
 
 class Almost(str):
@@ -148,7 +150,7 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
         raise MarkerError(
             f"{where}: '{spec}' is almost an example marker, and would be a comment that shows "
             "nothing: write the marker alone on its line, not indented, as "
-            "<!-- example: <chapter>/<name> [text] [audio] [figure=N] --> (to show one as "
+            "<!-- example: <chapter>/<name> [text] [audio[=a,b]] [figure=N] --> (to show one as "
             "text, put it in a code fence or `code`)"
         )
     words = spec.split()
@@ -166,23 +168,33 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
             f"{where}: {shown} names no example: there is no examples/{name}.py. "
             f"Known: {', '.join(sorted(known))}"
         )
-    text, audio, figures = False, False, None
+    text, audio, figures, wavs = False, False, None, None
     for word in words[1:]:
         if word == "text":
             text = True
         elif word == "audio":
             audio = True
+        elif re.fullmatch(r"audio=[\w.-]+(,[\w.-]+)*", word):
+            wavs = tuple(w.removesuffix(".wav") for w in word.removeprefix("audio=").split(","))
         elif re.fullmatch(r"figure=\d+(,\d+)*", word):
             figures = tuple(int(n) for n in word.removeprefix("figure=").split(","))
         else:
             raise MarkerError(
                 f"{where}: {shown}: unknown option {word!r}; "
-                "use 'text', 'audio' and/or 'figure=N[,M]'"
+                "use 'text', 'audio', 'audio=NAME[,NAME]' and/or 'figure=N[,M]'"
             )
-    return Marker(line, spec, name, text, figures, audio)
+    return Marker(line, spec, name, text, figures, audio, wavs)
 
 
-def check_figures(marker: Marker, result: Result, where: str) -> None:
+def check_marker(marker: Marker, result: Result, where: str) -> None:
+    """The figures and WAVs a marker asks for exist in the example's result."""
+    missing = [w for w in marker.wavs or () if f"{w}.wav" not in result.audio]
+    if missing:
+        raise MarkerError(
+            f"{where}:{marker.line}: <!-- example: {marker.spec} --> asks for "
+            f"{', '.join(w + '.wav' for w in missing)}, but examples/{marker.name}.py wrote "
+            f"{', '.join(result.audio) or 'no WAV'}"
+        )
     count = len(result.figures)
     for n in marker.figures or ():
         if not 1 <= n <= count:
@@ -267,10 +279,12 @@ def figure_md(result: Result, index: int, lang: str, src_dir: str, prefix: str) 
     )
 
 
-def audio_html(result: Result, page_url_dir: str, prefix: str) -> str:
-    """Raw HTML, which MkDocs leaves alone: so relative to the page's URL, not its file."""
+def audio_html(result: Result, page_url_dir: str, prefix: str,
+               wavs: tuple[str, ...] | None = None) -> str:
+    """Raw HTML, which MkDocs leaves alone: so relative to the page's URL, not its file.
+    ``wavs``: the file stems to show, in that order (None: every WAV)."""
     players = []
-    for wav in result.audio:
+    for wav in result.audio if wavs is None else [f"{w}.wav" for w in wavs]:
         src = rel(asset_uri(result.name, wav, prefix), page_url_dir)
         players.append(
             f'<figure class="example-audio"><figcaption>{html.escape(wav)}</figcaption>'
@@ -311,10 +325,10 @@ def render_result(
         blocks.append(figure_md(result, n, lang, src_dir, prefix))
     if (marker.text or marker.everything) and result.text.strip():
         blocks.append(fenced(result.text))
-    if (marker.audio or marker.everything) and result.audio:
+    if (marker.audio or marker.wavs or marker.everything) and result.audio:
         # "ch2/data/" with directory URLs, "ch2/data.html" without (the offline edition)
         url_dir = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
-        blocks.append(audio_html(result, url_dir, prefix))
+        blocks.append(audio_html(result, url_dir, prefix, None if marker.audio else marker.wavs))
     if meta:
         blocks.append(meta_md(result, lang, src_dir, prefix))
     return "\n\n".join(blocks)

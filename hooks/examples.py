@@ -34,7 +34,7 @@ sys.path[:0] = [str(HOOKS), str(HOOKS.parent)]  # example_markdown, and the runn
 from example_markdown import (  # noqa: E402
     MarkerError,
     asset_uri,
-    check_figures,
+    check_marker,
     downloads,
     expand,
     find_markers,
@@ -151,7 +151,7 @@ def on_page_markdown(markdown, page, config, files):
             result = state.current[marker.name]
             if isinstance(result, ExampleError):
                 return render_error(marker.name, str(result), lang)
-            check_figures(marker, result, src_uri)
+            check_marker(marker, result, src_uri)
             first = marker.name not in shown
             shown.add(marker.name)
             return render_result(result, marker, lang, src_uri, page.url, meta=first,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -352,15 +353,19 @@ def test_a_bad_marker_stops_the_build_before_anything_runs(tmp_path):
     assert runs(project) == 0  # failed before running anything
 
 
-def test_missing_figure_number_fails(built):
+def test_missing_figure_number_or_wav_fails(built):
     hooks_on_path()
-    from example_markdown import MarkerError, check_figures, parse_marker
+    from example_markdown import MarkerError, check_marker, parse_marker
 
     result = Cache(built.project / ".cache" / "examples").latest("demo/hello")
     marker = parse_marker("demo/hello figure=2", "demo.md:5", 5, {"demo/hello"})
     with pytest.raises(MarkerError, match=r"demo.md:5: <!-- example: demo/hello figure=2 --> "
                        r"asks for figure 2, but examples/demo/hello.py draws 1 figure\(s\)"):
-        check_figures(marker, result, "demo.md")
+        check_marker(marker, result, "demo.md")
+    marker = parse_marker("demo/hello audio=tone", "demo.md:5", 5, {"demo/hello"})
+    with pytest.raises(MarkerError, match=r"asks for tone.wav, but examples/demo/hello.py "
+                       r"wrote no WAV"):
+        check_marker(marker, result, "demo.md")
 
 
 def test_failing_and_too_slow_examples_stop_the_build_saying_where(tmp_path):
@@ -451,7 +456,7 @@ def test_device_fallback_is_said_on_the_page():
 
 def test_marker_options_select_what_is_shown():
     hooks_on_path()
-    from example_markdown import parse_marker, render_result
+    from example_markdown import MarkerError, parse_marker, render_result
 
     from runner.cache import Result
 
@@ -461,11 +466,15 @@ def test_marker_options_select_what_is_shown():
     result = Result(name="demo/x", key="k", device="CPU", device_note=None, seconds=1.0,
                     text="hi\n", figures=[both("figure-1.png", "一", "One"),
                                           both("figure-2.png", "二", "Two")],
-                    audio=["tone.wav"], folder=Path("/nowhere"))
+                    audio=["noise.wav", "tone.wav"], folder=Path("/nowhere"))
 
     def shown(spec):
         md = render_result(result, parse_marker(spec, "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
         return ("figure-1" in md, "figure-2" in md, "hi" in md, "tone.wav" in md)
+
+    def players(spec):
+        md = render_result(result, parse_marker(spec, "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
+        return re.findall(r"<figcaption>(\w+)\.wav</figcaption>", md)
 
     zh = render_result(result, parse_marker("demo/x figure=2", "p.md", 1, {"demo/x"}), "zh",
                        "p.md", "p/")
@@ -479,6 +488,12 @@ def test_marker_options_select_what_is_shown():
     assert shown("demo/x text") == (False, False, True, False)
     assert shown("demo/x audio") == (False, False, False, True)
     assert shown("demo/x text figure=1,2") == (True, True, True, False)
+    assert shown("demo/x audio=tone") == (False, False, False, True)
+    assert players("demo/x audio") == ["noise", "tone"]
+    assert players("demo/x audio=tone,noise") == ["tone", "noise"]  # in the marker's order
+    assert players("demo/x audio=noise.wav") == ["noise"]
+    with pytest.raises(MarkerError, match="unknown option 'audio='"):
+        parse_marker("demo/x audio=", "p.md", 1, {"demo/x"})
     marker = parse_marker("demo/x text", "p.md", 1, {"demo/x"})
     assert "Ran on" in render_result(result, marker, "en", "p.md", "p/")
     assert "Ran on" not in render_result(result, marker, "en", "p.md", "p/", meta=False)
