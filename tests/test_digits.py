@@ -27,6 +27,7 @@ from audiodl.digits import (
     clip_features,
     cmvn,
     dct_matrix,
+    deltas,
     fix_length,
     log_mel,
     mfcc,
@@ -109,6 +110,29 @@ def test_cmvn_removes_a_fixed_offset_and_scale_per_coefficient():
     assert torch.equal(cmvn(flat), torch.zeros(N_MFCC, 10))
     with pytest.raises(ValueError, match="cmvn: 1 of the"):
         cmvn(torch.tensor([[0.0, float("nan")]]))
+
+
+def test_deltas_are_the_local_slope_and_the_ends_take_the_nearest_full_windows():
+    t = torch.arange(12, dtype=torch.float64)
+    ramp = torch.stack([3.0 * t, -0.5 * t + 7.0])  # (2 coefficients, 12 frames)
+    torch.testing.assert_close(deltas(ramp), torch.tensor([[3.0], [-0.5]]).expand(2, 12)
+                               .double())
+    torch.testing.assert_close(deltas(deltas(ramp)), torch.zeros(2, 12, dtype=torch.float64))
+    # a parabola's slope grows by one step per frame, its delta-delta is constant inside
+    square = (t ** 2)[None]
+    inner = deltas(square)[0, 2:-2]
+    torch.testing.assert_close(inner, 2.0 * t[2:-2])  # d(t^2)/dt = 2t, exact for a parabola
+    d = deltas(square)[0]
+    assert d[0] == d[1] == d[2] and d[-1] == d[-2] == d[-3]  # ends: first/last full window
+    # batched, any width, shape kept
+    x = torch.randn(3, N_MFCC, 20, generator=gen())
+    assert deltas(x, width=9).shape == x.shape
+    for k in range(3):
+        torch.testing.assert_close(deltas(x)[k], deltas(x[k]))
+    with pytest.raises(ValueError, match="4 frames are fewer than the window of 5"):
+        deltas(torch.zeros(N_MFCC, 4))
+    with pytest.raises(ValueError, match="odd number"):
+        deltas(x, width=4)
 
 
 def test_trim_silence_keeps_the_loud_part():

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from audiodl.audio import to_db
+from audiodl.digits import deltas, mfcc
 from audiodl.mel import (
     hz_to_mel,
     log_mel_spectrogram,
@@ -117,3 +118,43 @@ def test_db_floor_is_per_spectrogram_for_one_clip_as_in_librosa():
                                    atol=1e-9)
     quiet = ours[1]
     assert quiet.min() == pytest.approx(quiet.max() - 80.0)  # its own floor, not the loud one's
+
+
+@pytest.mark.parametrize("sr,n_fft,hop_length,n_mels", [(16000, 512, 256, 40),
+                                                        (8000, 256, 128, 32)])
+def test_mfcc_is_librosas_with_htk_mel_no_norm_and_orthonormal_dct(sr, n_fft, hop_length,
+                                                                    n_mels):
+    """audiodl.digits.mfcc of audiodl.mel.log_mel_spectrogram is librosa.feature.mfcc given
+    the same log-mel conventions: HTK scale, filters of height 1 (mel_norm=None), reflect
+    padding, dB floored 80 dB down (power_to_db's default), DCT-II with norm="ortho"."""
+    y = chirp_and_noise(sr)
+    ours = mfcc(log_mel_spectrogram(torch.from_numpy(y), sr, n_fft=n_fft, hop_length=hop_length,
+                                    n_mels=n_mels, top_db=80.0), n_mfcc=13).numpy()
+    theirs = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, dct_type=2, norm="ortho",
+                                  mel_norm=None, htk=True, n_fft=n_fft, hop_length=hop_length,
+                                  n_mels=n_mels, pad_mode="reflect", dtype=np.float64)
+    assert ours.shape == theirs.shape == (13, 1 + y.size // hop_length)
+    np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    # librosa's defaults (Slaney scale and area-normalised filters) give other numbers.
+    default = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_fft=n_fft, hop_length=hop_length,
+                                   n_mels=n_mels, pad_mode="reflect", dtype=np.float64)
+    assert np.abs(default - ours).max() > 10
+
+
+@pytest.mark.parametrize("width", [3, 5, 9])
+def test_deltas_are_librosas_delta_with_its_default_interp_ends(width):
+    rng = np.random.default_rng(2)
+    coeffs = rng.standard_normal((2, 13, 30))
+    ours = deltas(torch.from_numpy(coeffs), width=width).numpy()
+    np.testing.assert_allclose(ours, librosa.feature.delta(coeffs, width=width), atol=1e-12)
+    # delta-deltas as the deltas of the deltas; librosa's order=2 fits a parabola instead
+    twice = deltas(torch.from_numpy(ours), width=width).numpy()
+    np.testing.assert_allclose(
+        twice, librosa.feature.delta(librosa.feature.delta(coeffs, width=width), width=width),
+        atol=1e-12)
+    assert np.abs(twice - librosa.feature.delta(coeffs, width=width, order=2)).max() > 0.1
+    # mode="nearest" (repeat the end frames, torchaudio's compute_deltas) differs at the ends only
+    nearest = librosa.feature.delta(coeffs, width=width, mode="nearest")
+    half = width // 2
+    np.testing.assert_allclose(ours[..., half:-half], nearest[..., half:-half], atol=1e-12)
+    assert np.abs(ours[..., :half] - nearest[..., :half]).max() > 0.01

@@ -33,8 +33,8 @@ __all__ = [
     "BATCH_SIZE", "CLIP_SAMPLES", "EPOCHS", "HOP_LENGTH", "LR", "N_FFT", "N_MELS", "N_MFCC",
     "SEGMENTS", "STRENGTHS", "TOP_DB",
     "AugmentedLogMel", "DigitCNN", "add_noise", "check_finite", "clip_features", "cmvn",
-    "dct_matrix", "fix_length", "log_mel", "mfcc", "pool_mfcc", "random_gain", "spec_augment",
-    "time_shift", "train_digit_cnn", "training_parts", "trim_silence",
+    "dct_matrix", "deltas", "fix_length", "log_mel", "mfcc", "pool_mfcc", "random_gain",
+    "spec_augment", "time_shift", "train_digit_cnn", "training_parts", "trim_silence",
 ]
 
 CLIP_SAMPLES = 6400  # 0.8 s at 8 kHz: 98 % of the clips fit whole
@@ -139,6 +139,29 @@ def cmvn(coeffs: torch.Tensor, variance: bool = True) -> torch.Tensor:
         return centred
     std = coeffs.std(dim=-1, keepdim=True)
     return centred / torch.where(std > 0, std, torch.ones_like(std))
+
+
+def deltas(coeffs: torch.Tensor, width: int = 5) -> torch.Tensor:
+    """How fast each coefficient changes, (..., n, frames) -> (..., n, frames)
+    (docs/ch1/features.md, section "deltas"). With ``N = width // 2``, frame t gets the
+    slope of the straight line fitted to frames t - N ... t + N,
+    ``sum_n n (c[t + n] - c[t - n]) / (2 sum_n n^2)``; the first and last N frames, whose
+    window would reach past an end, take the slope of the first and last full window.
+    That is ``librosa.feature.delta(coeffs, width=width)`` (its default ``mode="interp"``).
+    The deltas of the deltas are the delta-deltas. Raises ``ValueError`` for fewer frames
+    than ``width`` or a ``width`` that is not an odd number of at least 3."""
+    if width < 3 or width % 2 == 0:
+        raise ValueError(f"deltas: width must be an odd number >= 3, got {width}")
+    frames = coeffs.shape[-1]
+    if frames < width:
+        raise ValueError(f"deltas: {frames} frames are fewer than the window of {width}; "
+                         f"use a smaller width or a longer clip")
+    half = width // 2
+    offsets = torch.arange(-half, half + 1, dtype=coeffs.dtype, device=coeffs.device)
+    slopes = coeffs.unfold(-1, width, 1) @ (offsets / offsets.pow(2).sum())  # (..., n, T - 2N)
+    first, last = slopes[..., :1], slopes[..., -1:]
+    return torch.cat([first.expand(*first.shape[:-1], half), slopes,
+                      last.expand(*last.shape[:-1], half)], dim=-1)
 
 
 def pool_mfcc(coeffs: torch.Tensor, segments: int = SEGMENTS) -> np.ndarray:
