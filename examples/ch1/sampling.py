@@ -162,8 +162,8 @@ fig, axes = plt.subplots(3, 1, figsize=(9, 8), layout="constrained")
 show = slice(0, int(0.005 * sr))
 axes[0].plot(t[show] * 1000, x[show] * steps, color="black", label=tr("原信号", "original"))
 freqs = np.fft.rfftfreq(len(x), 1 / sr)
-for ax, (colour, ((zh, en), q)) in zip(axes[1:], zip(("tab:red", "tab:blue"), versions.items()),
-                                       strict=True):
+colours = ("tab:red", "tab:blue")
+for ax, colour, ((zh, en), q) in zip(axes[1:], colours, versions.items(), strict=True):
     axes[0].step(t[show] * 1000, q[show] * steps, where="mid", color=colour, alpha=0.8,
                  label=tr(zh, en))
     level = np.abs(np.fft.rfft(q)) / (len(q) / 2) / (1.5 / steps)
@@ -208,7 +208,8 @@ loud = int(np.abs(speech).argmax())
 view = slice(loud - int(0.015 * speech_sr), loud + int(0.015 * speech_sr))
 ms = np.arange(view.stop - view.start) / speech_sr * 1000
 fig, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
-ax.plot(ms, driven[view], color="tab:gray", lw=1, label=tr("放大 8 倍（+18 dB）", "times 8 (+18 dB)"))
+ax.plot(ms, driven[view], color="tab:gray", lw=1,
+        label=tr("放大 8 倍（+18 dB）", "times 8 (+18 dB)"))
 ax.plot(ms, clipped[view], color="tab:red", label=tr("削波后", "after clipping"))
 ax.axhline(1, color="black", ls=":", lw=1)
 ax.axhline(-1, color="black", ls=":", lw=1)
