@@ -25,27 +25,11 @@ import torch
 from audiodl import output_dir, seed_everything
 from audiodl.audio import load_speech, save_wav, spectrogram, to_db
 from audiodl.figure_language import tr
+from audiodl.sampling import alias_frequency, quantise, snr_db, tpdf_dither
 from audiodl.synth import envelope
 
 seed_everything()
 out = output_dir("ch1/sampling")
-
-
-def alias_frequency(f, sr):
-    """Where a tone of frequency f lands once sampled at sr: fold it into [0, sr / 2]."""
-    return abs(f - sr * round(f / sr))
-
-
-def quantise(x, bits):
-    """Round to the nearest of 2**bits levels k / 2**(bits-1), clipped like int16 (save_wav)."""
-    steps = 2 ** (bits - 1)
-    return np.clip(np.round(x * steps), -steps, steps - 1) / steps
-
-
-def tpdf(n, bits, rng):
-    """Triangular dither: the sum of two independent uniform noises of one step each."""
-    steps = 2 ** (bits - 1)
-    return (rng.uniform(-0.5, 0.5, n) + rng.uniform(-0.5, 0.5, n)) / steps
 
 
 def save(name, wave, sr, gain=None):
@@ -134,8 +118,7 @@ measured = []
 for bits in bits_range:
     steps = 2 ** (bits - 1)
     x = (steps - 1) / steps * np.sin(2 * np.pi * 997 * t)
-    error = quantise(x, bits) - x
-    measured.append(10 * np.log10(np.sum(x**2) / np.sum(error**2)))
+    measured.append(snr_db(x, quantise(x, bits)))
 for bits, snr in zip(bits_range, measured, strict=True):
     if bits in (2, 3, 4, 8, 16):
         print(f"{bits:2d} bits: SNR {snr:5.1f} dB, 6.02 b + 1.76 = {6.02 * bits + 1.76:5.1f} dB")
@@ -157,7 +140,7 @@ bits, steps = 8, 2**7
 rng = np.random.default_rng(0)
 x = 1.5 / steps * np.sin(2 * np.pi * 440 * t)
 versions = {("不加抖动", "no dither"): quantise(x, bits),
-            ("加三角形抖动", "TPDF dither"): quantise(x + tpdf(len(x), bits, rng), bits)}
+            ("加三角形抖动", "TPDF dither"): quantise(x + tpdf_dither(len(x), bits, rng), bits)}
 fig, axes = plt.subplots(3, 1, figsize=(9, 8), layout="constrained")
 show = slice(0, int(0.005 * sr))
 axes[0].plot(t[show] * 1000, x[show] * steps, color="black", label=tr("原信号", "original"))
@@ -190,7 +173,7 @@ x = 0.5 * np.exp(-t2 / 0.4) * np.sin(2 * np.pi * 440 * t2)
 x[: int(0.01 * sr)] *= np.linspace(0, 1, int(0.01 * sr))  # a 10 ms fade-in: no click
 save("fade_16bit", quantise(x, 16), sr, gain=0.8)
 save("fade_6bit", quantise(x, bits), sr, gain=0.8)
-save("fade_6bit_dither", quantise(x + tpdf(len(x), bits, rng), bits), sr, gain=0.8)
+save("fade_6bit_dither", quantise(x + tpdf_dither(len(x), bits, rng), bits), sr, gain=0.8)
 silent = np.flatnonzero(quantise(x, bits))[-1] / sr
 print(f"without dither the 6-bit fade falls silent at {silent:.2f} s")
 
