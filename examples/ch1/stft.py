@@ -85,8 +85,9 @@ for column, n in enumerate((128, 2048)):
         ax.set_ylim(0, top_hz)
         ax.set_xlabel(tr("时间（秒）", "time (s)"))
         ax.set_ylabel(tr("频率（Hz）", "frequency (Hz)"))
-        ax.set_title(tr(f"{zh}\n窗长 {n} 点（{n / sr * 1000:.0f} 毫秒），频率格间隔 {sr / n:.1f} Hz",
-                        f"{en}\n{n}-sample window ({n / sr * 1000:.0f} ms), bins {sr / n:.1f} Hz"))
+        ms, bin_hz = n / sr * 1000, sr / n
+        ax.set_title(tr(f"{zh}\n窗长 {n} 点（{ms:.0f} 毫秒），频率格间隔 {bin_hz:.1f} Hz",
+                        f"{en}\n{n}-sample window ({ms:.0f} ms), bins {bin_hz:.1f} Hz"))
     print(f"window {n:5d} samples = {n / sr * 1000:5.1f} ms, bins {sr / n:6.2f} Hz apart")
 axes[0, 0].set_xlim(0.2, 0.5)
 axes[0, 1].set_xlim(0.2, 0.5)
@@ -139,9 +140,9 @@ rebuilt, classic = griffin_lim(n_iter)
 _, fast = griffin_lim(n_iter, momentum=0.99)
 print(f"spectral convergence: original {convergence(speech):.2f}, zero phase "
       f"{convergence(zero_phase):.2f}, random phase {convergence(random_phase):.2f}")
-for i in (1, 10, 30, 100):
-    print(f"Griffin-Lim after {i:3d} iterations: {classic[i]:.2f} (with momentum 0.99: "
-          f"{fast[i]:.2f})")
+for name, history in (("Griffin-Lim", classic), ("with momentum 0.99", fast)):
+    for i in (1, 10, 30, 100):
+        print(f"{i:3d} iterations, {name}: {history[i]:.2f}")
 for name, x in (("original", speech), ("zero_phase", zero_phase),
                 ("random_phase", random_phase), (f"griffin_lim_{n_iter}", rebuilt)):
     save_wav(out / f"{name}.wav", 0.4 * x / x.abs().max(), sr)
