@@ -46,7 +46,8 @@ pure = torch.sin(2 * math.pi * f0 * t)
 note = sum(a * torch.sin(2 * math.pi * k * f0 * t) for k, a in enumerate(amplitudes, 1))
 sounds = {"pure_tone": pure * level / rms(pure), "harmonic_note": note * level / rms(note)}
 for name, wave in sounds.items():
-    print(f"{name:13s} RMS {dbfs(rms(wave)):6.2f} dBFS, peak {dbfs(wave.abs().max()):6.2f} dBFS")
+    print(f"RMS level of {name}: {dbfs(rms(wave)):.2f} dBFS")
+    print(f"peak level of {name}: {dbfs(wave.abs().max()):.2f} dBFS")
 
 # %%
 # Write the players' files. A 20 ms fade at each end: a sound that starts or stops abruptly
@@ -61,7 +62,7 @@ for name, wave in sounds.items():
 # Waveforms (the first 15 ms: three periods and a bit) and spectra. The spectrum is the
 # amplitude of each sine the sound contains; ch1/fourier explains how it is computed. One
 # second of sound gives frequencies exactly 1 Hz apart, so each sine falls on one of them.
-names = {"pure_tone": tr("纯音", "pure tone"), "harmonic_note": tr("带谐波的音", "note with harmonics")}
+names = {"pure_tone": ("纯音", "pure tone"), "harmonic_note": ("带谐波的音", "note with harmonics")}
 one_second = slice(0, sr)
 freqs = torch.fft.rfftfreq(sr, d=1 / sr)
 fig, axes = plt.subplots(2, 2, figsize=(10, 6), layout="constrained", sharex="row", sharey="row")
@@ -71,14 +72,15 @@ for (name, wave), top, bottom in zip(sounds.items(), axes[0], axes[1], strict=Tr
     top.axhline(0, color="gray", lw=0.5)
     for period in range(4):  # dashed lines one period apart: both repeat at the same rate
         top.axvline(period * 1000 / f0, color="tab:red", ls="--", lw=0.8)
-    top.set_title(tr(f"{names[name]}：波形", f"{names[name]}: waveform"))
+    zh, en = names[name]
+    top.set_title(tr(f"{zh}：波形", f"{en}: waveform"))
     top.set_xlabel(tr("时间（毫秒）", "time (ms)"))
     spectrum = torch.fft.rfft(wave[one_second]).abs() * 2 / sr  # amplitude of each sine
     keep = spectrum > 1e-6
     bottom.vlines(freqs[keep], -60, [dbfs(a) for a in spectrum[keep]], color="tab:orange", lw=2)
     bottom.set_ylim(-60, 0)
     bottom.set_xlim(0, 2500)
-    bottom.set_title(tr(f"{names[name]}：频谱", f"{names[name]}: spectrum"))
+    bottom.set_title(tr(f"{zh}：频谱", f"{en}: spectrum"))
     bottom.set_xlabel(tr("频率（Hz）", "frequency (Hz)"))
 axes[0, 0].set_ylabel(tr("振幅", "amplitude"))
 axes[1, 0].set_ylabel(tr("振幅（dBFS）", "amplitude (dBFS)"))
