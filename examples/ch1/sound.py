@@ -111,6 +111,7 @@ amplitude = torch.linspace(0.01, 1, 500)
 right.plot(amplitude, 20 * torch.log10(amplitude), color="gray")
 right.set_xlabel(tr("峰值振幅（满量程 = 1）", "peak amplitude (full scale = 1)"))
 right.set_ylabel("dBFS")
-right.set_title(tr("20·log10(振幅)：减半一次，少 6 dB", "20·log10(amplitude): each halving is -6 dB"))
+right.set_title(tr("20·log10(振幅)：减半一次，少 6 dB",
+                   "20·log10(amplitude): each halving is -6 dB"))
 right.grid(alpha=0.3)
 plt.show()
