@@ -21,7 +21,6 @@
 import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 from audiodl import output_dir, seed_everything
@@ -136,11 +135,13 @@ for ax, (samples, n_fft, label_zh, label_en) in zip(axes, cases, strict=True):
         ax.axvline(f, color="tab:green", ls=":")
     for f in (1000, 1006):
         ax.axvline(f, color="black", lw=0.6, alpha=0.5)
-    ax.set_title(tr(f"{label_zh}；找到 {len(found)} 个峰", f"{label_en}; peaks found: {len(found)}"))
+    ax.set_title(tr(f"{label_zh}；找到 {len(found)} 个峰",
+                    f"{label_en}; peaks found: {len(found)}"))
     ax.set_ylabel("|X| / N")
     print(f"{samples / SR:.1f} s, n_fft {n_fft:5d}: peaks at {[round(f, 1) for f in found]} Hz")
 axes[-1].set_xlabel(tr("频率（Hz）；黑线：真实的 1000 和 1006 Hz，绿色虚线：找到的峰",
-                       "frequency (Hz); black: the true 1000 and 1006 Hz, green dotted: peaks found"))
+                       "frequency (Hz); black: the true 1000 and 1006 Hz, "
+                       "green dotted: the peaks found"))
 fig.suptitle(tr("1000 Hz 与 1006 Hz 两个纯音：补零让曲线更细，分开它们要靠更长的信号",
                 "Tones at 1000 and 1006 Hz: zero-padding draws finer, a longer signal separates"))
 plt.show()
@@ -171,7 +172,8 @@ ax_wave.plot(ms, sine_phase[:160], label=tr("全部相位为 0", "all phases 0")
 ax_wave.plot(ms, other_phase[:160], label=tr("另一组相位", "other phases"))
 ax_wave.set_xlabel(tr("时间（毫秒）", "time (ms)"))
 ax_wave.set_title(tr("波形：前 10 毫秒", "Waveforms: the first 10 ms"))
-ax_wave.legend(loc="lower right")
+ax_wave.set_ylim(-2.3, 2.6)
+ax_wave.legend(loc="upper center", ncols=2)
 freqs = torch.fft.rfftfreq(sr_sound, d=1 / sr_sound)
 present = mags[0] > 0.01  # the five harmonics' bins; every other bin is 0
 ax_mag.stem(freqs[present], mags[0][present], basefmt=" ", label=tr("全部相位为 0", "all phases 0"))
@@ -198,7 +200,7 @@ def windows(n: int) -> dict[str, torch.Tensor]:
 N, PAD = 64, 256
 fig, (ax_time, ax_freq) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained",
                                        gridspec_kw={"width_ratios": [1, 1.8]})
-for colour, (name, window) in zip(("tab:blue", "tab:orange"), windows(N).items()):
+for colour, (name, window) in zip(("tab:blue", "tab:orange"), windows(N).items(), strict=True):
     level = db(torch.fft.fft(window, n=N * PAD).abs())
     offset = torch.fft.fftfreq(N * PAD, d=1 / N)  # in bins of the unpadded N-point DFT
     first_null = 1
@@ -225,7 +227,8 @@ ax_freq.set_xlabel(tr("离中心的距离（频率格）；三角：主瓣两端
                       "distance from the centre (bins); triangles: the main lobe's nulls"))
 ax_freq.set_ylabel(tr("dB（相对峰值）", "dB (relative to the peak)"))
 ax_freq.set_title(tr("窗的频谱：Hann 窗的旁瓣低得多，主瓣宽一倍",
-                     "The windows' spectra: Hann's side lobes are far lower, its main lobe twice as wide"))
+                     "The windows' spectra: Hann's side lobes far lower, "
+                     "its main lobe twice as wide"))
 ax_freq.legend(loc="upper right")
 plt.show()
 
@@ -239,7 +242,7 @@ x = torch.sin(2 * math.pi * 1005 * t) + 0.001 * torch.sin(2 * math.pi * 1500 * t
 freqs = torch.fft.rfftfreq(N, d=1 / SR)
 weak_bin = 150  # 1500 Hz / 10 Hz
 fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
-for colour, (name, window) in zip(("tab:blue", "tab:orange"), windows(N).items()):
+for colour, (name, window) in zip(("tab:blue", "tab:orange"), windows(N).items(), strict=True):
     level = db(torch.fft.rfft(x * window).abs())
     ax.plot(freqs, level, color=colour, label=name)
     neighbours = torch.cat([level[weak_bin - 5:weak_bin - 1], level[weak_bin + 2:weak_bin + 6]])
