@@ -140,6 +140,20 @@ rebuilt, classic = griffin_lim(n_iter)
 _, fast = griffin_lim(n_iter, momentum=0.99)
 print(f"spectral convergence: original {convergence(speech):.2f}, zero phase "
       f"{convergence(zero_phase):.2f}, random phase {convergence(random_phase):.2f}")
+
+
+def strongest_repeat(x, shortest=40, longest=400):
+    """The lag (in samples) at which x is most like itself, and that autocorrelation."""
+    x = x - x.mean()
+    lags = range(shortest, longest)
+    corr = torch.stack([(x[:-lag] * x[lag:]).sum() for lag in lags]) / (x * x).sum()
+    return lags[int(corr.argmax())], corr.max().item()
+
+
+for name, x in (("original", speech), ("zero phase", zero_phase)):
+    lag, corr = strongest_repeat(x)
+    print(f"{name}: repeats most strongly every {lag} samples ({lag / sr * 1000:.1f} ms), "
+          f"autocorrelation {corr:.2f}")
 for name, history in (("Griffin-Lim", classic), ("with momentum 0.99", fast)):
     for i in (1, 10, 30, 100):
         print(f"{i:3d} iterations, {name}: {history[i]:.2f}")
