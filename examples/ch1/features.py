@@ -43,7 +43,8 @@ ax.plot(freqs, slaney / slaney[-1], "--",
 ax.axvline(1000, color="tab:gray", lw=0.8)
 ax.set_xlabel(tr("频率（Hz）", "frequency (Hz)"))
 ax.set_ylabel(tr("梅尔值（8 kHz 处为 1）", "mel (1 at 8 kHz)"))
-ax.set_title(tr("两种梅尔刻度：形状相近，单位不同", "Two mel scales: similar shapes, different units"))
+ax.set_title(tr("两种梅尔刻度：形状相近，单位不同",
+                "Two mel scales: similar shapes, different units"))
 ax.legend()
 plt.show()
 
@@ -53,6 +54,10 @@ plt.show()
 # the package's); norm="slaney": every triangle has the same area (librosa's default).
 n_mels, n_fft, sr_demo = 20, 512, 16000
 bins = np.arange(n_fft // 2 + 1) * sr_demo / n_fft
+DEFAULTS = {  # (htk, norm): the note after a panel's title, in each language
+    (True, None): ("（本课程与 torchaudio 的默认）", " (this course's and torchaudio's default)"),
+    (False, "slaney"): ("（librosa 的默认）", " (librosa's default)"),
+}
 fig, axes = plt.subplots(2, 2, figsize=(11, 5.6), sharex=True, layout="constrained")
 for row, is_htk in enumerate((True, False)):
     for col, norm in enumerate((None, "slaney")):
@@ -60,16 +65,15 @@ for row, is_htk in enumerate((True, False)):
                                     norm=norm, dtype=np.float64)
         ax = axes[row, col]
         ax.plot(bins, fbank.T, lw=1)
-        scale = "HTK" if is_htk else "Slaney"
-        ax.set_title(f"{scale}, norm={norm!r}" + tr("（librosa 默认）", " (librosa's default)")
-                     * (not is_htk and norm == "slaney")
-                     + tr("（本课程、torchaudio 默认）", " (this course, torchaudio's default)")
-                     * (is_htk and norm is None))
+        name = f"{'HTK' if is_htk else 'Slaney'}, norm={norm!r}"
+        zh_note, en_note = DEFAULTS.get((is_htk, norm), ("", ""))
+        ax.set_title(tr(name + zh_note, name + en_note))
         ax.set_ylabel(tr("权重", "weight"))
 for ax in axes[1]:
     ax.set_xlabel(tr("频率（Hz）", "frequency (Hz)"))
-fig.suptitle(tr("20 个三角形滤波器：梅尔刻度上等距；高度为 1（左）或面积相等（右）",
-                "20 triangular filters evenly spaced in mel: height 1 (left) or equal area (right)"))
+fig.suptitle(tr("20 个三角形滤波器，在梅尔刻度上等距：高度为 1（左）或面积相等（右）",
+                "20 triangular filters evenly spaced in mel: "
+                "height 1 (left) or equal area (right)"))
 plt.show()
 
 # %%
@@ -130,11 +134,12 @@ ax_c.set_title(tr("MFCC c1～c12（c0 量级大得多，未画）",
                   "MFCCs c1 to c12 (c0, far larger, not drawn)"))
 fig.colorbar(im, ax=ax_c)
 mels = hz_to_mel(centres)  # the bands are evenly spaced on this axis
-ax_f.plot(mels, column, ".-", lw=0.8, label=tr("对数梅尔谱（64 个频带）", "log-mel spectrum (64 bands)"))
+ax_f.plot(mels, column, ".-", lw=0.8,
+          label=tr("对数梅尔谱（64 个频带）", "log-mel spectrum (64 bands)"))
 ax_f.plot(mels, rebuilt, lw=2.5, label=tr("用 13 个 MFCC 重建", "rebuilt from 13 MFCCs"))
 ticks = [250, 500, 1000, 2000, 3000, 4000]
 ax_f.set_xticks(hz_to_mel(torch.tensor(ticks, dtype=torch.float64)), [str(t) for t in ticks])
-ax_f.set_xlabel(tr("频带中心频率（Hz）", "band centre (Hz)"))
+ax_f.set_xlabel(tr("频带中心频率（Hz，按梅尔刻度排列）", "band centre (Hz, on the mel scale)"))
 ax_f.set_ylabel("dB")
 ax_f.set_title(tr(f"{frame * HOP / SR:.2f} 秒处的一帧：包络留下，谐波的起伏去掉",
                   f"The frame at {frame * HOP / SR:.2f} s: the envelope stays, the harmonics go"))
