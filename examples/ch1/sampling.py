@@ -103,6 +103,9 @@ for ax, (sr, wave) in zip(axes, sweeps.items(), strict=True):
     ax.set_ylim(0, 8000)
     ax.set_xlabel(tr("时间（秒）", "time (s)"))
     ax.set_title(tr(f"采样率 {sr // 1000} kHz", f"sampled at {sr // 1000} kHz"))
+    if sr == 8000:  # the empty band above this rate's Nyquist frequency
+        ax.text(1.0, 6000, tr("4 kHz 以上：8 kHz 采样表示不了",
+                              "above 4 kHz: not representable at 8 kHz"), ha="center")
 axes[0].set_ylabel(tr("频率（Hz）", "frequency (Hz)"))
 fig.suptitle(tr("从 100 Hz 升到 7.9 kHz 的扫频（虚线：4 kHz）",
                 "A sweep rising from 100 Hz to 7.9 kHz (dashed: 4 kHz)"))
