@@ -1,5 +1,6 @@
 """The mel scale, a mel filterbank and the log-mel spectrogram
-(docs/ch5/warm-up.md, section "spectrogram").
+(taught in docs/ch1/features.md, sections "mel" and "log-mel"; used from
+docs/ch5/warm-up.md, section "spectrogram", on).
 
 A power spectrogram has one row per FFT bin, evenly spaced in hertz. Pitch is not heard
 evenly in hertz: the same 100 Hz step is a large change at 100 Hz (100 to 200 Hz, an
