@@ -131,7 +131,8 @@ ax.plot(bits_range, 6.02 * bits_range + 1.76, color="tab:gray",
 ax.plot(bits_range, measured, "o", color="tab:blue", label=tr("测量值", "measured"))
 ax.set_xlabel(tr("位深 b（位）", "bit depth b (bits)"))
 ax.set_ylabel(tr("信噪比（dB）", "SNR (dB)"))
-ax.set_title(tr("满量程正弦波量化后的信噪比", "SNR of a full-scale sine after quantisation"))
+ax.set_title(tr("不削波的最大正弦波量化后的信噪比（2 位时振幅只有 1/2）",
+                "SNR of the loudest unclipped sine after quantisation (amplitude 1/2 at 2 bits)"))
 ax.legend()
 plt.show()
 
