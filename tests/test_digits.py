@@ -124,6 +124,8 @@ def test_deltas_are_the_local_slope_and_the_ends_take_the_nearest_full_windows()
     torch.testing.assert_close(inner, 2.0 * t[2:-2])  # d(t^2)/dt = 2t, exact for a parabola
     d = deltas(square)[0]
     assert d[0] == d[1] == d[2] and d[-1] == d[-2] == d[-3]  # ends: first/last full window
+    torch.testing.assert_close(deltas(deltas(square))[0, 4:-4], torch.full((4,), 2.0,
+                                                                            dtype=torch.float64))
     # batched, any width, shape kept
     x = torch.randn(3, N_MFCC, 20, generator=gen())
     assert deltas(x, width=9).shape == x.shape
