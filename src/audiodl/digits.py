@@ -118,8 +118,9 @@ def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float32) -> 
 def mfcc(spec_db: torch.Tensor, n_mfcc: int = N_MFCC) -> torch.Tensor:
     """Mel-frequency cepstral coefficients: the DCT of each frame's log-mel column.
     (..., n_mels, frames) in dB -> (..., n_mfcc, frames). Coefficient 0 is the frame's
-    mean level, 1 its tilt from low to high bands, the next ones ever finer ripples of the
-    spectral envelope (the formants that tell one vowel from another). Raises
+    mean level over the bands times sqrt(n_mels) (docs/ch1/features.md#mfcc), 1 its tilt
+    from low to high bands, the next ones ever finer ripples of the spectral envelope
+    (the formants that tell one vowel from another). Raises
     ``ValueError`` for NaN or infinite values."""
     check_finite(spec_db, "mfcc")
     basis = dct_matrix(n_mfcc, spec_db.shape[-2], spec_db.dtype).to(spec_db.device)
