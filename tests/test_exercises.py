@@ -1,6 +1,6 @@
-"""Every content page of chapters 1-5 ends with exercises, and every solution is checkable.
+"""Every content page of chapters 1-6 ends with exercises, and every solution is checkable.
 
-A content page is any page under docs/ch1 ... docs/ch5 except a chapter's `index` (the
+A content page is any page under docs/ch1 ... docs/ch6 except a chapter's `index` (the
 overview) and `corrections` pages; the glossary and the home page are not in a chapter.
 Each must end with `## 练习 { #exercises }` / `## Exercises { #exercises }` holding at least
 three exercises (top-level numbered items). Every solution box (`??? success "参考答案"` /
@@ -19,7 +19,7 @@ import pytest
 from mdpages import read_page
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-CHAPTERS = ("ch1", "ch2", "ch3", "ch4", "ch5")  # a missing chapter folder is skipped
+CHAPTERS = ("ch1", "ch2", "ch3", "ch4", "ch5", "ch6")  # a missing chapter folder is skipped
 NOT_CONTENT = {"index", "corrections"}  # page stems that are not content pages
 MIN_EXERCISES = 3
 
