@@ -202,7 +202,7 @@ colours = plt.get_cmap("tab10")
 for ax, p, title in ((rest[0], before[:len_test[0]], tr("训练前", "before training")),
                      (rest[1], after, tr("训练后", "after training"))):
     frames = np.arange(len(p))
-    ax.plot(frames, p[:, 0], color="0.5", ls="--", label=tr("空白符", "blank"))
+    ax.plot(frames, p[:, 0], color="k", ls="--", label=tr("空白符", "blank"))
     for d in range(10):
         if p[:, d + 1].max() > 0.2 or ax is rest[0]:
             ax.plot(frames, p[:, d + 1], color=colours(d), label=tr(f"数字 {d}", f"digit {d}"))
