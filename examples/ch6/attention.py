@@ -72,7 +72,8 @@ right.plot(np.arange(length), similarity[p], color="tab:blue")
 right.axvline(p, color="0.6", ls="--")
 right.set_xlabel(tr("位置 q", "position q"))
 right.set_ylabel(tr(f"点积 PE({p})·PE(q)", f"dot product PE({p})·PE(q)"))
-right.set_title(tr(f"位置 {p} 与各个位置的编码的点积", f"Position {p}'s encoding against all"))
+right.set_title(tr(f"位置 {p} 的编码与每个位置的编码的点积",
+                   f"Dot product of position {p}'s encoding with every position's"))
 plt.show()
 
 
@@ -133,6 +134,7 @@ print("gradient norm at the first layer at initialisation, 20 blocks "
 for (residual, layer_norm), values in gradient.items():
     print(f"  {'residual' if residual else 'plain':8s} "
           f"{'with' if layer_norm else 'without'} LayerNorm: {values[at]:.2g}")
+print(f"residual without LayerNorm, {depths[-1]} blocks: {gradient[True, False][-1]:.2g}")
 
 
 # %%
@@ -160,12 +162,14 @@ for residual in (False, True):
     runs = [train(residual, seed) for seed in seeds]
     curves[residual] = np.array([losses for losses, _ in runs])
     finals[residual] = np.array([final for _, final in runs])
-print(f"loss on the training set after 200 steps, {len(seeds)} seeds "
-      "(mean ± sample std, ddof=1):")
+print(f"loss on the whole training set after 200 steps, {len(seeds)} seeds:")
 for residual in (False, True):
     name = "residual" if residual else "plain"
-    print(f"  {name:8s} {finals[residual].mean():.2f} ± {finals[residual].std(ddof=1):.2f}"
-          f"  (seeds: {', '.join(f'{v:.2f}' for v in finals[residual])})")
+    print(f"  {name:8s} mean {finals[residual].mean():.2f} "
+          f"(seeds: {', '.join(f'{v:.2f}' for v in finals[residual])})")
+    print(f"  {name:8s} sample std {finals[residual].std(ddof=1):.2f} (ddof=1)")
+below = (finals[True] < finals[False].min()).sum()
+print(f"residual seeds that end below every plain seed: {below} of {len(seeds)}")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
 styles = {(False, True): ("tab:red", "-"), (True, True): ("tab:blue", "-"),
