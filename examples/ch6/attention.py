@@ -118,10 +118,10 @@ def first_layer_gradient(depth, residual, layer_norm, seed):
 
 
 depths = [1, 2, 4, 8, 12, 16, 20, 24, 32]
-variants = {(False, True): tr("直接串联，有层归一化", "plain, LayerNorm"),
-            (True, True): tr("残差连接，有层归一化", "residual, LayerNorm"),
-            (False, False): tr("直接串联，无层归一化", "plain, no LayerNorm"),
-            (True, False): tr("残差连接，无层归一化", "residual, no LayerNorm")}
+variants = {(False, True): ("直接串联，有层归一化", "plain, LayerNorm"),  # (zh, en) legends
+            (True, True): ("残差连接，有层归一化", "residual, LayerNorm"),
+            (False, False): ("直接串联，无层归一化", "plain, no LayerNorm"),
+            (True, False): ("残差连接，无层归一化", "residual, no LayerNorm")}
 gradient = {}  # geometric mean over the seeds: the values span many powers of ten
 for residual, layer_norm in variants:
     gradient[residual, layer_norm] = [
@@ -174,9 +174,9 @@ print(f"residual seeds that end below every plain seed: {below} of {len(seeds)}"
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
 styles = {(False, True): ("tab:red", "-"), (True, True): ("tab:blue", "-"),
           (False, False): ("tab:red", ":"), (True, False): ("tab:blue", ":")}
-for key, label in variants.items():
+for key, (zh, en) in variants.items():
     colour, line = styles[key]
-    left.plot(depths, gradient[key], marker="o", color=colour, ls=line, label=label)
+    left.plot(depths, gradient[key], marker="o", color=colour, ls=line, label=tr(zh, en))
 left.set_yscale("log")
 left.set_xlabel(tr("块数（深度）", "number of blocks (depth)"))
 left.set_ylabel(tr("第一层权重梯度的范数", "gradient norm, first layer's weights"))
@@ -189,7 +189,8 @@ for residual, colour in ((False, "tab:red"), (True, "tab:blue")):
     for run in curves[residual]:
         right.plot(np.convolve(run, smooth, "valid"), color=colour, lw=0.6, alpha=0.4)
     right.plot(np.convolve(curves[residual].mean(axis=0), smooth, "valid"), color=colour, lw=2,
-               label=variants[residual, True] + tr("（种子平均）", " (mean of seeds)"))
+               label=tr(variants[residual, True][0] + "（种子平均）",
+                        variants[residual, True][1] + " (mean of seeds)"))
 right.axhline(1.0, color="0.5", ls="--", lw=1,
               label=tr("总是回答平均值的损失", "loss of always answering the mean"))
 right.set_yscale("log")
