@@ -73,6 +73,9 @@ def test_greedy_decode_hand_made_batch():
     (lambda: beam_search(torch.zeros(1, 7, 5)), "(T, C)"),
     (lambda: beam_search(torch.zeros(7, 5), beam_width=0), "beam_width"),
     (lambda: beam_decode(torch.zeros(7, 5)), "(B, T, C)"),
+    # every recording empty: the settings are still checked, not silently ignored
+    (lambda: beam_decode(torch.zeros(2, 7, 5), lengths=[0, 0], blank=5), "blank=5"),
+    (lambda: beam_decode(torch.zeros(2, 7, 5), lengths=[0, 0], beam_width=0), "beam_width"),
 ])
 def test_decoders_refuse_bad_input(call, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

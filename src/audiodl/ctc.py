@@ -65,6 +65,11 @@ def _check_blank(blank: int, n_classes: int, what: str) -> None:
         raise ValueError(f"{what}: blank={blank} is not a class index (0 to {n_classes - 1})")
 
 
+def _check_beam_width(beam_width, what: str) -> None:
+    if isinstance(beam_width, bool) or not (isinstance(beam_width, int) and beam_width >= 1):
+        raise ValueError(f"{what}: beam_width must be a whole number >= 1, got {beam_width!r}")
+
+
 def _lengths(lengths, batch: int, frames: int, what: str) -> list[int]:
     if lengths is None:
         return [frames] * batch
@@ -112,9 +117,7 @@ def beam_search(log_probs, beam_width: int = 8, blank: int = 0) -> list[int]:
     x = _as_scores(log_probs, 2, "beam_search")
     n_classes = x.shape[-1]
     _check_blank(blank, n_classes, "beam_search")
-    if not (isinstance(beam_width, int) and beam_width >= 1):
-        raise ValueError(f"beam_search: beam_width must be a whole number >= 1, "
-                         f"got {beam_width!r}")
+    _check_beam_width(beam_width, "beam_search")
     frames = x.double().tolist()
     labels = [c for c in range(n_classes) if c != blank]
     # prefix -> [log P(alignments ending in blank), log P(... ending in the last label)]
@@ -147,6 +150,9 @@ def beam_decode(log_probs, lengths=None, beam_width: int = 8,
     """:func:`beam_search` for each recording of a batch ``(B, T, C)`` (batch-first), over
     its first ``lengths[b]`` frames (all ``T`` by default), like :func:`greedy_decode`."""
     x = _as_scores(log_probs, 3, "beam_decode")
+    # checked here too, so that a batch of empty recordings still refuses bad settings
+    _check_blank(blank, x.shape[-1], "beam_decode")
+    _check_beam_width(beam_width, "beam_decode")
     n = _lengths(lengths, x.shape[0], x.shape[1], "beam_decode")
     return [beam_search(x[b, :t], beam_width, blank) if t else []
             for b, t in enumerate(n)]
