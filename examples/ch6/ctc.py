@@ -180,6 +180,8 @@ print(f"test strings with a repeated digit and no silence between: {sum(glued)},
 real = torch.arange(x_test.shape[1])[None, :] < len_test[:, None]
 blank_wins = (test_lp.argmax(-1) == 0)[real].float().mean()
 print(f"frames where the blank is the most likely class: {blank_wins:.0%}")
+confident = (test_lp.exp().amax(-1) > 0.9)[real].float().mean()
+print(f"frames whose most likely class has a probability above 0.9: {confident:.0%}")
 
 # %%
 epochs = np.arange(1, len(history) + 1)
