@@ -126,7 +126,7 @@ plt.show()
 # ## 记住第一个数
 #
 # 每条序列 40 步、每步一个数：第一个数是 +1 或 -1，其余是标准差 0.5 的高斯噪声。网络
-# （隐状态 16 维，最后一步的隐状态接一个线性层）用 Adam（学习率 0.01）训练 300 步，
+# （隐状态 16 维，最后一步的隐状态接一个线性层）用 Adam（学习率 0.01）训练 200 步，
 # 每步 32 条新序列，并把梯度裁剪到范数 1；然后在 1000 条没见过的序列上测准确率。
 # 瞎猜是 50%。每种网络 3 个种子。
 
@@ -135,12 +135,12 @@ plt.show()
 #
 # Each sequence has 40 steps of one number: the first is +1 or -1, the rest Gaussian noise of
 # standard deviation 0.5. The network (16 hidden numbers, a linear layer on the last step's
-# hidden state) trains with Adam (learning rate 0.01) for 300 steps of 32 fresh sequences,
+# hidden state) trains with Adam (learning rate 0.01) for 200 steps of 32 fresh sequences,
 # gradients clipped to norm 1, then is scored on 1,000 sequences it has not seen. Guessing
 # scores 50 %. Three seeds per network.
 
 # %%
-LENGTH, NOISE, HIDDEN, TRAIN_STEPS, BATCH = 40, 0.5, 16, 300, 32
+LENGTH, NOISE, HIDDEN, TRAIN_STEPS, BATCH = 40, 0.5, 16, 200, 32
 TRAINED = [kind for kind in KINDS if kind[0] in ("RNN", "GRU", "GRU, z bias +2")]
 
 
