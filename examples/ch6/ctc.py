@@ -1,5 +1,5 @@
 # %% [markdown] lang="zh"
-# # CTC：格子图、训练与尖峰
+# # CTC：格子图、训练与逐帧输出
 #
 # 这个程序先把页面上的小例子（4 帧，标签 [1, 2]）的前向变量 $\alpha$ 画成格子图；再用 CTC
 # 损失训练一个很小的双向 GRU，让它从合成的“数字串”中读出数字：每个数字是一段长短不一、带噪声的
@@ -7,7 +7,7 @@
 # 前后网络每一帧给出的概率，并用贪心解码和束搜索在没见过的数字串上算数字错误率。
 
 # %% [markdown] lang="en"
-# # CTC: the lattice, training and the spikes
+# # CTC: the lattice, training and the per-frame outputs
 #
 # This program first draws the forward variables $\alpha$ of the page's tiny example (4
 # frames, label [1, 2]) as a lattice. Then it trains a very small bidirectional GRU with the
