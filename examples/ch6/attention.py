@@ -1,12 +1,12 @@
 # %% [markdown] lang="zh"
 # # 位置编码与残差连接
 #
-# 这个程序做两件事。第一，画出 Vaswani 等人（2017）的正弦位置编码：每个位置一行、每个特征一列
+# 这个程序做两件事。第一，画出 Vaswani 等人（2017）的正弦位置编码：每个特征一行、每个位置一列
 # 的热图，以及一个位置与其他所有位置的编码的点积。第二，实测残差连接的作用：同样 20 个
 # “层归一化 → ReLU → 线性层”的块，一个网络把它们直接串起来，另一个在每块外面加一条残差连接；
 # 先在初始化时量第一层的梯度有多大（随深度变化，有无层归一化各一组），再用 Adam 在一个小的合成
-# 回归任务上各训练 5 个种子，比较损失曲线。网络都很小，在 CPU 上单线程运行，所以每台机器打印的
-# 数字都一样。
+# 回归任务上各训练 5 个种子，比较损失曲线。网络都很小，在 CPU 上单线程运行，打印的数字又经过
+# 舍入，所以换一台机器打印出来也一样。
 
 # %% [markdown] lang="en"
 # # Positional encodings and residual connections
@@ -18,8 +18,8 @@
 # network and each wrapped in a residual connection in the other. It measures the gradient at
 # the first layer at initialisation (against depth, with and without LayerNorm), then trains
 # both networks with Adam on a small synthetic regression task, 5 seeds each, and compares the
-# loss curves. The networks are tiny and run on the CPU on one thread, so every machine prints
-# the same numbers.
+# loss curves. The networks are tiny and run on the CPU on one thread, and the printed numbers
+# are rounded, so every machine prints the same ones.
 
 # %%
 import matplotlib.pyplot as plt
