@@ -65,6 +65,9 @@ def glossary_terms(glossary: Path) -> list[str]:
         for cell in (cells[0], cells[2], cells[3]):  # term, also called, not used
             cell = re.sub(r"（[^）]*）|\([^)]*\)", "", cell)
             terms.update(t.strip() for t in re.split(r"[/、，,]", cell) if _HAN.match(t.strip()))
+    # A one-character term (值, 门, 键) is a word for jieba already; kept here it would drop
+    # every longer term holding it after its first character (峰值电平, 倒谱均值归一化).
+    terms = {t for t in terms if len(t) > 1}
     return sorted(t for t in terms if not any(o != t and o in t[1:] for o in terms))
 
 

@@ -26,6 +26,8 @@ GLOSSARY = """# 术语表
 | 感知机 | perceptron | 感知器 | 感知器件 | x |
 | `collate_fn` | collate function | 整理函数 |  | x |
 | 训练模式 / 评估模式 | training / evaluation mode |  |  | x |
+| 查询 / 键 / 值 | query / key / value |  |  | x |
+| 峰值电平 | peak level |  |  | x |
 """
 
 
@@ -37,6 +39,7 @@ def test_glossary_terms(tmp_path):
             "训练模式", "评估模式"} <= set(terms)
     assert "中文" not in terms and "也称" not in terms  # the header row
     assert "对数梅尔语谱图" not in terms  # holds 语谱图: left to be cut into words
+    assert "值" not in terms and "峰值电平" in terms  # one character would drop the longer term
     assert not any("`" in t or "（" in t for t in terms)
 
 
