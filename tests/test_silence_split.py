@@ -10,9 +10,10 @@ import torch
 
 from audiodl.datasets import SR, recordings_dir
 from audiodl.digit_strings import DigitStrings, StringSpec
-from audiodl.digits import DigitCNN
+from audiodl.digits import CLIP_SAMPLES, DigitCNN
 from audiodl.silence_split import (
     SPLIT_DEFAULTS,
+    _in_background,
     choose_split_settings,
     cut_and_classify,
     split_at_silences,
@@ -138,6 +139,19 @@ def test_cut_and_classify_names_every_piece():
     assert len(digits) == len(truth) and all(0 <= d <= 9 for d in digits)
     assert cut_and_classify(model, wave) == digits
     assert cut_and_classify(model, torch.zeros(4000)) == []
+
+
+def test_piece_sits_in_the_recordings_background():
+    piece, background = torch.full((1000,), 0.5), torch.tensor([0.01, -0.02, 0.03])
+    window = _in_background(piece, background)
+    assert window.shape == (CLIP_SAMPLES,)
+    start = (CLIP_SAMPLES - 1000) // 2
+    assert torch.equal(window[start:start + 1000], piece)  # centred, as fix_length does
+    tiled = background[torch.arange(CLIP_SAMPLES) % 3]  # the background, repeated
+    assert torch.equal(window[:start], tiled[:start])
+    assert torch.equal(window[start + 1000:], tiled[start + 1000:])
+    long = torch.arange(CLIP_SAMPLES + 10, dtype=torch.float32)
+    assert torch.equal(_in_background(long, background), long[5:-5])  # cut at both ends
 
 
 def spec_of(starts, ends):
