@@ -4,10 +4,15 @@
 # 用法：`python examples/ch6/transcribe.py 录音.wav [录音2.wav ...]`。录音可以是任意采样率、
 # 任意长度，单声道或立体声，里面是连着说的一串数字，比如一个电话号码。程序把它混成单声道、
 # 重采样到 8 kHz，交给第 6 章的 CRNN（卷积前端 + 双向 GRU + CTC），用贪心解码读出数字串，
-# 并给每个数字一个置信度：网络在这个数字那一段帧里给它的最高概率。如果声音太轻、电平不起伏
-# （噪声、嗡嗡声、纯音都是这样），网络什么也没听出来，或者有一个数字它拿不准，就回答
-# “没有数字”（英文输出里是 no digits）并说明原因。读不了的文件各占一行说明原因，其余文件照常
-# 处理；只要有一个文件读不了，退出状态就是 1。
+# 并给每个数字一个置信度：网络在这个数字那一段帧里给它的最高概率。置信度低的数字值得再听一遍。
+# 如果声音太轻、电平不起伏（噪声、嗡嗡声、纯音都是这样）、频谱平得像噪声或咔嗒声、网络听出的
+# 数字不到 3 个（它只学过 3 到 7 位的数字串），或者各个数字的平均置信度太低，就回答“没有数字”
+# （英文输出里是 no digits）并说明原因；这些门限都只在验证数据上选定。读不了的文件各占一行说明
+# 原因，其余文件照常处理；只要有一个文件读不了，退出状态就是 1。
+#
+# 它有一个要老实说明的局限：网络只听过数字，没听过别的话，所以一段不含数字的语音也会被它
+# 听成一串数字，只是置信度偏低（下面的合成语音就是这样）。它适合听写数字，不能用来判断一段话
+# 里有没有数字。
 #
 # 网络的权重随 audiodl 包一起提供（`audiodl/assets/digit_strings.pt`，由
 # `python examples/ch6/transcribe.py --retrain --weights src/audiodl/assets/digit_strings.pt`
@@ -24,11 +29,18 @@
 # other, a phone number for instance. The program mixes it to mono, resamples it to 8 kHz and
 # gives it to chapter 6's CRNN (convolutional front end + bidirectional GRU + CTC), reads the
 # digits with greedy decoding, and gives each digit a confidence: the highest probability the
-# network gives that digit in the frames of its run. When the sound is too quiet, its level
-# holds still (as noise, hum and tones do), the network hears nothing, or it is unsure of a
-# digit, the program answers "no digits" and says why. A file it cannot read gets one line
-# saying why, the other files are still transcribed, and the exit status is 1 when any file
-# could not be read.
+# network gives that digit in the frames of its run; a digit of low confidence is worth a
+# second listen. When the sound is too quiet, its level holds still (as noise, hum and tones
+# do), its spectrum is as flat as noise or clicks, the network hears fewer than 3 digits (it
+# learnt strings of 3 to 7), or the digits' mean confidence is too low, the program answers
+# "no digits" and says why; every threshold was chosen on validation data only. A file it
+# cannot read gets one line saying why, the other files are still transcribed, and the exit
+# status is 1 when any file could not be read.
+#
+# One limit, said plainly: the network has heard digits and nothing else, so speech that
+# holds no digits also comes out as a string of digits, only at a lower confidence (the
+# synthetic speech below does). It is for writing digits down, not for telling whether a
+# recording holds any.
 #
 # The network's weights ship with the audiodl package (`audiodl/assets/digit_strings.pt`,
 # made by `python examples/ch6/transcribe.py --retrain --weights
