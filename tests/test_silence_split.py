@@ -174,9 +174,9 @@ def test_defaults_are_split_defaults():
 
 def test_piece_classifier_refuses_bad_arguments():
     with pytest.raises(ValueError, match="also training"):
-        train_piece_classifier(["theo", "lucas"], 0, validation=["lucas"])
+        train_piece_classifier(["theo", "lucas"], 0, watch=["lucas"])
     with pytest.raises(ValueError, match="strength"):
-        train_piece_classifier(["theo"], 0, validation=["lucas"], strength="huge")
+        train_piece_classifier(["theo"], 0, watch=["lucas"], strength="huge")
 
 
 @pytest.fixture(scope="module")

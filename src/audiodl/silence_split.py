@@ -6,8 +6,8 @@ with chapter 5's network (docs/ch6/connected-digits.md, section "baseline").
   ``threshold_db`` above the recording's own noise floor; sounds closer than
   ``min_pause_s`` join, and sounds shorter than ``min_sound_s`` are dropped.
 - :func:`train_piece_classifier` trains chapter 5's :class:`audiodl.digits.DigitCNN` on some
-  speakers' FSDD training takes (with :func:`audiodl.digits.train_digit_cnn`), keeping the
-  epoch that does best on other, validation speakers.
+  speakers' FSDD training takes, keeping for each validation speaker the epoch that does
+  best on that speaker.
 - :func:`cut_and_classify` cuts one recording and names every piece: the digits heard.
 - :func:`choose_split_settings` picks the splitting settings on validation strings, by how
   often the pieces line up one to one with the digits said (:func:`split_matches`).
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
-from torch.utils.data import TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
 from audiodl.ctc import error_rate
 from audiodl.datasets import SR, SpokenDigits
@@ -35,14 +35,15 @@ from audiodl.digits import (
     check_finite,
     fix_length,
     log_mel,
-    train_digit_cnn,
+    training_parts,
     trim_silence,
 )
 from audiodl.recognise import FRAME, frame_levels_db
 from audiodl.seed import seed_everything
+from audiodl.train import evaluate, train_one_epoch
 
 __all__ = ["HOP", "SPLIT_DEFAULTS", "BaselineScores", "choose_split_settings",
-           "cut_and_classify", "evaluate_baseline", "split_at_silences", "split_matches",
+           "cut_and_classify", "evaluate_baseline", "piece_windows", "split_at_silences", "split_matches",
            "train_piece_classifier"]
 
 HOP = FRAME // 2  # frame_levels_db's frames start every 128 samples (16 ms)
@@ -157,31 +158,54 @@ def _clips(speakers: Iterable[str], takes: str) -> tuple[torch.Tensor, torch.Ten
 
 
 def train_piece_classifier(speakers: Sequence[str], seed: int, *,
-                           validation: Sequence[str], epochs: int = 6,
-                           strength: str = "stronger", log=None) -> DigitCNN:
+                           watch: Sequence[str], epochs: int = 6,
+                           strength: str = "stronger", log=None) -> dict[str, DigitCNN]:
     """Chapter 5's :class:`DigitCNN`, trained on ``speakers``' FSDD training takes (5-49)
-    with :func:`audiodl.digits.train_digit_cnn` (Adam, a cosine schedule over ``epochs``,
-    augmentation :data:`audiodl.digits.STRENGTHS` ``[strength]``), keeping the epoch with
-    the best accuracy on every clip of the ``validation`` speakers (never a test speaker).
-    ``"stronger"`` adds noise down to 10 dB below the speech, as loud as the strings'
-    noise. Weights start from ``seed``; the batches and the augmentation draw from it too.
-    The torch thread count is left as the caller set it. Returns the model in eval mode."""
+    with chapter 5's recipe (:func:`audiodl.digits.training_parts`: Adam, a cosine schedule
+    over ``epochs``, augmentation :data:`audiodl.digits.STRENGTHS` ``[strength]``) and
+    measured after every epoch on every clip of each speaker in ``watch`` (never a training
+    speaker). Returns, for each watched speaker, the network (in eval mode) of the epoch with
+    the best accuracy on that speaker, ties broken by the lower loss: one training serves
+    every fold whose validation speaker is watched, as in examples/ch5/compare.py.
+    ``"stronger"`` adds noise down to 10 dB below the speech, as loud as the strings' noise.
+    Weights start from ``seed``; the batches and the augmentation draw from it too. The
+    torch thread count is left as the caller set it."""
     if strength not in STRENGTHS:
         raise ValueError(f"strength must be one of {tuple(STRENGTHS)}, got {strength!r}")
-    overlap = sorted(set(speakers) & set(validation))
+    if not watch:
+        raise ValueError("watch is empty: name the validation speaker(s) to keep epochs for")
+    overlap = sorted(set(speakers) & set(watch))
     if overlap:
-        raise ValueError(f"validation speakers {overlap} are also training speakers; "
+        raise ValueError(f"watched speakers {overlap} are also training speakers; "
                          f"validate on speakers the network does not learn from")
     seed_everything(seed, threads=None)  # the initial weights
     train_waves, train_digits = _clips(speakers, "train")
-    val_waves, val_digits = _clips(validation, "all")
     model = DigitCNN()
-    train_digit_cnn(model, TensorDataset(train_waves, train_digits),
-                    TensorDataset(log_mel(val_waves), val_digits),
-                    augment=AugmentedLogMel(torch.Generator().manual_seed(seed + 1),
-                                            **STRENGTHS[strength]),
-                    epochs=epochs, seed=seed, log=log)
-    return model.eval()
+    loader, optimizer, scheduler = training_parts(
+        model, TensorDataset(train_waves, train_digits),
+        augment=AugmentedLogMel(torch.Generator().manual_seed(seed + 1), **STRENGTHS[strength]),
+        epochs=epochs, seed=seed)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    watched = {}
+    for name in watch:
+        waves, digits = _clips([name], "all")
+        watched[name] = DataLoader(TensorDataset(log_mel(waves), digits), batch_size=500)
+    best: dict[str, tuple[tuple[float, float], dict]] = {}
+    for epoch in range(1, epochs + 1):
+        train_one_epoch(model, loader, loss_fn, optimizer, epoch=epoch)
+        for name, loader_of in watched.items():
+            loss, acc = evaluate(model, loader_of, loss_fn)
+            if name not in best or (acc, -loss) > best[name][0]:
+                best[name] = ((acc, -loss), {k: v.clone() for k, v in model.state_dict().items()})
+            if log:
+                log(f"epoch {epoch}: accuracy on {name} {acc:.1%}")
+        scheduler.step()
+    networks = {}
+    for name, (_, state) in best.items():
+        networks[name] = DigitCNN().to(memory_format=torch.channels_last)
+        networks[name].load_state_dict(state)
+        networks[name].eval()
+    return networks
 
 
 def cut_and_classify(model: torch.nn.Module, wave: torch.Tensor, **split_settings) -> list[int]:
@@ -205,20 +229,28 @@ def _in_background(piece: torch.Tensor, background: torch.Tensor) -> torch.Tenso
     return torch.where(inside, fix_length(piece), tiled)
 
 
+def piece_windows(wave: torch.Tensor, pieces: Sequence[tuple[int, int]]) -> torch.Tensor:
+    """What the CNN is given for each piece ``wave[a:b]`` of ``pieces``: the piece without
+    its silent ends, centred in a 0.8 s window of the recording's own background,
+    (n_pieces, 1, CLIP_SAMPLES). Computed once, the windows serve any number of networks."""
+    if not pieces:
+        return torch.zeros(0, 1, CLIP_SAMPLES)
+    quiet = torch.ones(len(wave), dtype=torch.bool)  # the samples outside every piece
+    for a, b in pieces:
+        quiet[a:b] = False
+    background = wave[quiet] if quiet.any() else torch.zeros(1)
+    return torch.stack([_in_background(trim_silence(wave[a:b]), background)[None]
+                        for a, b in pieces])
+
+
 @torch.no_grad()
 def _classify(model: torch.nn.Module, wave: torch.Tensor,
               pieces: Sequence[tuple[int, int]]) -> list[int]:
     """The digit ``model`` hears in each piece ``wave[a:b]`` of ``pieces``, in one batch."""
     if not pieces:
         return []
-    quiet = torch.ones(len(wave), dtype=torch.bool)  # the samples outside every piece
-    for a, b in pieces:
-        quiet[a:b] = False
-    background = wave[quiet] if quiet.any() else torch.zeros(1)
-    batch = torch.stack([_in_background(trim_silence(wave[a:b]), background)[None]
-                         for a, b in pieces])
     model.eval()  # batch normalisation uses its running averages
-    return model(log_mel(batch)).argmax(dim=1).tolist()
+    return model(log_mel(piece_windows(wave, pieces))).argmax(dim=1).tolist()
 
 
 # ----------------------------------------------------------------------- choosing and scoring
