@@ -77,27 +77,39 @@ def stretch_time(x: torch.Tensor, lengths: torch.Tensor, generator: torch.Genera
 
 class ConvFrontEnd(nn.Module):
     """Two 1-D convolutions over time (kernel 5, stride 2 each; the mel bands are the input
-    channels), each followed by BatchNorm and ReLU: (B, T, n_mels) -> (B, ceil(T/4), channels)."""
+    channels), each followed by BatchNorm and ReLU: (B, T, n_mels) -> (B, ceil(T/4), channels).
+    After each block the frames past a recording's end are set to 0, so that a recording's
+    output does not depend on how long the others in its batch are."""
 
     STRIDES = (2, 2)
 
     def __init__(self, n_mels: int = N_MELS, channels: int = 64) -> None:
         super().__init__()
-        layers, c_in = [], n_mels
+        blocks, c_in = [], n_mels
         for stride in self.STRIDES:
-            layers += [nn.Conv1d(c_in, channels, 5, stride=stride, padding=2),
-                       nn.BatchNorm1d(channels), nn.ReLU()]
+            blocks.append(nn.Sequential(nn.Conv1d(c_in, channels, 5, stride=stride, padding=2),
+                                        nn.BatchNorm1d(channels), nn.ReLU()))
             c_in = channels
-        self.net = nn.Sequential(*layers)
+        self.blocks = nn.ModuleList(blocks)
+
+    @staticmethod
+    def _shorter(lengths: torch.Tensor, stride: int) -> torch.Tensor:
+        return torch.div(lengths - 1, stride, rounding_mode="floor") + 1  # padding 2 rounds up
 
     def out_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
-        """Frames out for frames in: each stride-2 convolution with padding 2 rounds up."""
+        """Frames out for frames in."""
         for stride in self.STRIDES:
-            lengths = torch.div(lengths - 1, stride, rounding_mode="floor") + 1
+            lengths = self._shorter(lengths, stride)
         return lengths
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor):
-        return self.net(x.transpose(1, 2)).transpose(1, 2), self.out_lengths(lengths)
+        h = x.transpose(1, 2)  # (B, n_mels, T): the bands are the channels
+        for block, stride in zip(self.blocks, self.STRIDES, strict=True):
+            h, lengths = block(h), self._shorter(lengths, stride)
+            # A zero-padded frame comes out of conv + BatchNorm + ReLU as a nonzero frame,
+            # which the next convolution would mix into the recording's last real frames.
+            h = h * (torch.arange(h.shape[-1], device=h.device)[None] < lengths[:, None])[:, None]
+        return h.transpose(1, 2), lengths
 
 
 class CRNN(nn.Module):
