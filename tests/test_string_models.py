@@ -7,8 +7,8 @@ from torch import nn
 
 from audiodl.digits import N_MELS
 from audiodl.string_models import (
-    CRNN,
     BLANK,
+    CRNN,
     ConvFrontEnd,
     TransformerCTC,
     batches,

@@ -43,8 +43,8 @@ from audiodl.seed import seed_everything
 from audiodl.train import evaluate, train_one_epoch
 
 __all__ = ["HOP", "SPLIT_DEFAULTS", "BaselineScores", "choose_split_settings",
-           "cut_and_classify", "evaluate_baseline", "piece_windows", "split_at_silences", "split_matches",
-           "train_piece_classifier"]
+           "cut_and_classify", "evaluate_baseline", "piece_windows", "split_at_silences",
+           "split_matches", "train_piece_classifier"]
 
 HOP = FRAME // 2  # frame_levels_db's frames start every 128 samples (16 ms)
 # split_at_silences' defaults: a starting point, not a result. An experiment chooses

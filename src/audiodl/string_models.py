@@ -164,7 +164,8 @@ class TransformerCTC(nn.Module):
         h, lengths = self.front(x, lengths)
         frames = h.shape[1]
         h = h + sinusoidal_positions(frames, h.shape[2]).to(h.device)
-        padding = torch.arange(frames, device=h.device)[None] >= lengths[:, None]  # True = leave out
+        # True = leave out: the padding frames take no part in attention.
+        padding = torch.arange(frames, device=h.device)[None] >= lengths[:, None]
         h = self.encoder(h, src_key_padding_mask=padding)
         return self.out(self.norm(h)).log_softmax(-1), lengths
 
