@@ -21,7 +21,7 @@ from pathlib import Path
 
 # Bump when the layout of a cache entry changes: entries of another format are ignored.
 CACHE_FORMAT = 4
-DEFAULT_TIMEOUT_S = 600  # the limit per example, unless AUDIODL_EXAMPLE_TIMEOUT says
+DEFAULT_TIMEOUT_S = 900  # the limit per example, unless AUDIODL_EXAMPLE_TIMEOUT says
 
 
 def digest(data: bytes) -> str:
