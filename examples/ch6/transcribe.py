@@ -10,13 +10,13 @@
 # （英文输出里是 no digits）并说明原因；这些门限都只在验证数据上选定。读不了的文件各占一行说明
 # 原因，其余文件照常处理；只要有一个文件读不了，退出状态就是 1。
 #
-# 它有一个要老实说明的局限：网络只听过数字，没听过别的话，所以一段不含数字的语音也会被它
-# 听成一串数字，只是置信度偏低（下面的合成语音就是这样）。它适合听写数字，不能用来判断一段话
-# 里有没有数字。
+# 它有一个要老实说明的局限：网络训练时除了数字，只听过倒着放的数字串（教它“这里没有数字”），
+# 没听过别的话。下面那段不含数字的合成语音，程序回答“没有数字”并说明原因；但别的不含数字的
+# 语音仍可能被听成一串数字。它适合听写数字，不能用来判断一段话里有没有数字。
 #
 # 网络的权重随 audiodl 包一起提供（`audiodl/assets/digit_strings.pt`，由
 # `python examples/ch6/transcribe.py --retrain --weights src/audiodl/assets/digit_strings.pt`
-# 训练得到），在哪个目录下运行都能找到；加 `--retrain` 重新训练（两个核上几分钟），结果存进
+# 训练得到），在哪个目录下运行都能找到；加 `--retrain` 重新训练（单线程约 50 秒），结果存进
 # `~/.cache/audiodl/digit_strings.pt`。不给文件时，程序用几段声音演示：用测试集录音
 # （网络训练时没听过的那几遍）拼出的一个电话号码，同一段录音改成 44.1 kHz 立体声后再听写一次，
 # 一段不含数字的合成语音，以及白噪声、1 kHz 纯音和一段静音。
@@ -37,15 +37,16 @@
 # cannot read gets one line saying why, the other files are still transcribed, and the exit
 # status is 1 when any file could not be read.
 #
-# One limit, said plainly: the network has heard digits and nothing else, so speech that
-# holds no digits also comes out as a string of digits, only at a lower confidence (the
-# synthetic speech below does). It is for writing digits down, not for telling whether a
-# recording holds any.
+# One limit, said plainly: besides digits, the network has heard only digit strings played
+# backwards (taught as "no digits"), no other speech. The synthetic speech below, which
+# holds no digits, gets "no digits" and the reason; but other speech without digits may
+# still come out as a string of digits. It is for writing digits down,
+# not for telling whether a recording holds any.
 #
 # The network's weights ship with the audiodl package (`audiodl/assets/digit_strings.pt`,
 # made by `python examples/ch6/transcribe.py --retrain --weights
 # src/audiodl/assets/digit_strings.pt`), so they are found wherever the program runs from;
-# `--retrain` trains again (a few minutes on two cores), into
+# `--retrain` trains again (about 50 s on one thread), into
 # `~/.cache/audiodl/digit_strings.pt`. Given no file, it shows what it does on a few sounds:
 # a phone number made of test-set recordings (the takes the network never trained on), the
 # same recording turned into 44.1 kHz stereo, synthetic speech that holds no digits, white
