@@ -112,12 +112,13 @@ ax1.set_title(tr(f"{spec.speaker} 说的一串数字：蓝色是每个数字录�
                  f"A string said by {spec.speaker}: blue marks where each digit's recording lies"))
 x = string_features(wave)
 frame_s = (len(wave) / SR) / x.shape[0]
-ax2.imshow(x.T.numpy(), origin="lower", aspect="auto", cmap="magma",
+low, high = np.percentile(x.numpy(), [1, 99])  # one loud outlier would wash out the rest
+ax2.imshow(x.T.numpy(), origin="lower", aspect="auto", cmap="magma", vmin=low, vmax=high,
            extent=(0, x.shape[0] * frame_s, 0, x.shape[1]))
 ax2.set_xlabel(tr("时间（秒）", "time (s)"))
 ax2.set_ylabel(tr("梅尔频带", "mel band"))
 ax2.set_title(tr("网络的输入：对数梅尔，每个频带在整段录音上标准化",
-                 "The network's input: log-mel, each band normalised over the recording"))
+                 "The network's input: log-mel, each band standardised over the recording"))
 plt.show()
 
 
