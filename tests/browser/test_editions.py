@@ -254,7 +254,9 @@ def test_offline_edition_works_from_disk(browser, unpacked, lang):
             continue  # the examples did not run: no figures, no audio
         assert found is not None, f"{lang}: no page with {what} in the offline edition"
         page.goto(found.as_uri())
-        page.wait_for_load_state("networkidle")
+        # A page of many players can take over 30 s to go quiet while pytest's other workers
+        # hold both cores (it timed out once so, and passed alone in 36 s).
+        page.wait_for_load_state("networkidle", timeout=120_000)
         if what == "figures":
             widths = page.evaluate(IMAGES_JS)
             assert widths and all(widths), f"{found.name}: figures that did not load: {widths}"
