@@ -51,7 +51,8 @@ __all__ = [
     "PREDICTOR_STRENGTH", "SHIPPED_WEIGHTS", "TEST_SEED", "VAL_SEED", "VAL_TAKES",
     "ErrorRates", "Measured", "NoDigitRule", "Predictor", "WeightsError",
     "cached_weights", "error_rates", "load_predictor", "measure", "non_digit_sounds",
-    "read_predictor", "save_predictor", "to_8k_mono", "train_predictor", "validation_measures",
+    "read_predictor", "read_weights_file", "save_predictor", "to_8k_mono", "train_predictor",
+    "validation_measures",
 ]
 
 SHIPPED_WEIGHTS = Path(__file__).parent / "assets" / "digit_cnn.pt"
@@ -249,9 +250,10 @@ class WeightsError(ValueError):
     """A weights file that cannot be used; the message names it and says why."""
 
 
-def read_predictor(path: Path) -> Predictor:
-    """Read a file written by :func:`save_predictor`; :class:`WeightsError` if it is
-    missing, damaged or made for another version of the network."""
+def read_weights_file(path: Path, fmt: int, program: str) -> dict:
+    """The dict a weights file holds (read with ``weights_only``); :class:`WeightsError`,
+    in one line, if it is missing, damaged, or not of layout ``fmt`` that ``program``
+    writes (shared by predict.py's and transcribe.py's readers)."""
     if not path.is_file():
         raise WeightsError(f"{path}: no such file" if not path.exists() else
                            f"{path}: not a file")
@@ -260,9 +262,16 @@ def read_predictor(path: Path) -> Predictor:
     except Exception as err:  # torch raises many kinds for a damaged file (zip, pickle, EOF)
         raise WeightsError(f"{path}: damaged, cannot be read ({type(err).__name__}: "
                            f"{str(err).splitlines()[0] if str(err) else 'no details'})") from err
-    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-        raise WeightsError(f"{path}: not a weights file of this version of predict.py "
-                           f"(format {FORMAT})")
+    if not isinstance(saved, dict) or saved.get("format") != fmt:
+        raise WeightsError(f"{path}: not a weights file of this version of {program} "
+                           f"(format {fmt})")
+    return saved
+
+
+def read_predictor(path: Path) -> Predictor:
+    """Read a file written by :func:`save_predictor`; :class:`WeightsError` if it is
+    missing, damaged or made for another version of the network."""
+    saved = read_weights_file(path, FORMAT, "predict.py")
     model = DigitCNN()
     try:
         model.load_state_dict(saved["state_dict"])

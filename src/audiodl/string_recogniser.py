@@ -38,6 +38,7 @@ from audiodl.recognise import (
     cached_weights,
     frame_levels_db,
     non_digit_sounds,
+    read_weights_file,
     to_8k_mono,
 )
 from audiodl.seed import seed_everything
@@ -226,17 +227,7 @@ def read_recogniser(path: Path) -> Recogniser:
     """Read a file written by :func:`save_recogniser`; :class:`WeightsError` if it is
     missing, damaged, or made for another network or training than :data:`MODEL` and
     :data:`TRAINING`."""
-    if not path.is_file():
-        raise WeightsError(f"{path}: no such file" if not path.exists() else
-                           f"{path}: not a file")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many kinds for a damaged file (zip, pickle, EOF)
-        raise WeightsError(f"{path}: damaged, cannot be read ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0] if str(err) else 'no details'})") from err
-    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-        raise WeightsError(f"{path}: not a weights file of this version of transcribe.py "
-                           f"(format {FORMAT})")
+    saved = read_weights_file(path, FORMAT, "transcribe.py")
     if saved.get("model") != MODEL or saved.get("training") != TRAINING:
         raise WeightsError(f"{path}: made for another network or training "
                            f"({saved.get('model')}, {saved.get('training')}; this version "
