@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from audiodl.stats import clopper_pearson, paired_t_interval, sample_std, wilson
+from audiodl.stats import clopper_pearson, paired_t_interval, sample_std, t_interval, wilson
 
 
 def test_sample_std_divides_by_n_minus_1():
@@ -24,6 +24,16 @@ def test_paired_t_interval_is_scipys():
             ci = stats.ttest_rel(a, b).confidence_interval(confidence)
             assert mean == pytest.approx(np.mean(a - b), rel=1e-12)
             assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+
+
+def test_t_interval_is_scipys_one_sample_interval():
+    x = np.random.default_rng(1).normal(0.9, 0.05, 6)
+    mean, low, high = t_interval(x)
+    ci = stats.ttest_1samp(x, 0.0).confidence_interval(0.95)
+    assert mean == pytest.approx(x.mean(), rel=1e-12)
+    assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    with pytest.raises(ValueError, match="at least 2"):
+        t_interval([0.9])
 
 
 def test_paired_t_interval_six_speakers_by_hand():

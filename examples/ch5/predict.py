@@ -54,8 +54,9 @@ def parse_args() -> argparse.Namespace:
                                                  "or that it holds no digit.")
     parser.add_argument("wav", nargs="*", type=Path, help="recordings (any rate, mono/stereo)")
     parser.add_argument("--retrain", action="store_true", help="train the network again")
-    parser.add_argument("--weights", type=Path, help="the weights file to read, or to write "
-                        "when training (default: the weights shipped with audiodl; "
+    parser.add_argument("--weights", "--model", dest="weights", type=Path,
+                        help="the weights file to read (e.g. one adapt.py saved), or to "
+                        "write when training (default: the weights shipped with audiodl; "
                         "--retrain writes ~/.cache/audiodl/digit_cnn.pt)")
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)  # quick tests only
     # In a notebook (the site's build) there is no command line: use the defaults.

@@ -49,10 +49,10 @@ from audiodl.train import save_atomically
 
 __all__ = [
     "PREDICTOR_STRENGTH", "SHIPPED_WEIGHTS", "TEST_SEED", "VAL_SEED", "VAL_TAKES",
-    "ErrorRates", "Measured", "NoDigitRule", "Predictor", "WeightsError",
-    "cached_weights", "error_rates", "load_predictor", "measure", "non_digit_sounds",
-    "read_predictor", "read_weights_file", "save_predictor", "to_8k_mono", "train_predictor",
-    "validation_measures",
+    "UNSURE", "ErrorRates", "Measured", "NoDigitRule", "Predictor", "WeightsError",
+    "cached_weights", "error_rates", "load_predictor", "measure", "network_input",
+    "non_digit_sounds", "read_predictor", "read_weights_file", "save_predictor", "to_8k_mono",
+    "train_predictor", "validation_measures",
 ]
 
 SHIPPED_WEIGHTS = Path(__file__).parent / "assets" / "digit_cnn.pt"
@@ -62,6 +62,7 @@ VAL_TAKES = (5, 6)  # of the training takes (5-49): validation, never trained on
 PREDICTOR_STRENGTH = "stronger"
 FORMAT = 1  # the layout of a weights file; a file of another layout is trained again
 FRAME = 256  # 32 ms: the frames measure() computes levels over
+UNSURE = "the network is unsure"  # the one reason that is about the network, not the sound
 
 
 def to_8k_mono(samples: np.ndarray, sr: int) -> torch.Tensor:
@@ -101,12 +102,19 @@ def frame_levels_db(wave: torch.Tensor) -> torch.Tensor:
     return 10 * torch.log10(power.clamp_min(1e-12) / 0.5)
 
 
+def network_input(waves: list[torch.Tensor], trimmed: bool = False) -> torch.Tensor:
+    """8 kHz mono waves (T,) -> the network's input (B, 1, n_mels, frames): each without
+    its silent ends (unless already ``trimmed``), centred in the 0.8 s window, log-mel."""
+    sounds = waves if trimmed else [trim_silence(w) for w in waves]
+    return log_mel(torch.stack([fix_length(s) for s in sounds]))[:, None]
+
+
 @torch.no_grad()
 def measure(model: torch.nn.Module, waves: list[torch.Tensor]) -> list[Measured]:
     """Measure 8 kHz mono waves (T,) of any length (see :class:`Measured`)."""
     model.eval()  # batch normalisation uses its running averages, not this batch's
     sounds = [trim_silence(w) for w in waves]
-    x = log_mel(torch.stack([fix_length(s) for s in sounds]))[:, None]  # (B, 1, mels, frames)
+    x = network_input(sounds, trimmed=True)
     probs = torch.cat([model(b).softmax(dim=1) for b in x.split(256)])
     out = []
     for sound, p in zip(sounds, probs, strict=True):
@@ -145,7 +153,7 @@ class NoDigitRule:
         if m.seconds > self.max_seconds:
             return "too long for one digit"
         if m.probability < self.min_probability:
-            return "the network is unsure"
+            return UNSURE
         return None
 
     @classmethod

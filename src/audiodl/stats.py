@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ["clopper_pearson", "paired_t_interval", "sample_std", "wilson"]
+__all__ = ["clopper_pearson", "paired_t_interval", "sample_std", "t_interval", "wilson"]
 
 
 def _values(x: Sequence[float], what: str, at_least: int) -> np.ndarray:
@@ -44,8 +44,15 @@ def paired_t_interval(a: Sequence[float], b: Sequence[float],
     if a.shape != b.shape:
         raise ValueError(f"paired_t_interval pairs a[i] with b[i]: got {len(a)} and "
                          f"{len(b)} values")
+    return t_interval(a - b, confidence)
+
+
+def t_interval(x: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """The mean of ``x`` and its t-interval, ``(mean, low, high)``: ``mean ± t *
+    sample_std / sqrt(n)``, ``t`` as in :func:`paired_t_interval` (which applies it to the
+    differences)."""
+    d = _values(x, "t_interval", 2)
     _check_confidence(confidence)
-    d = a - b
     mean = float(d.mean())
     half = stats.t.ppf((1 + confidence) / 2, len(d) - 1) * sample_std(d) / math.sqrt(len(d))
     return mean, float(mean - half), float(mean + half)
