@@ -32,6 +32,7 @@
 
 # %%
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -162,5 +163,6 @@ for i, clip in enumerate(george.clips):
 soundfile.write(folder / "3-6.wav", np.zeros(SR, dtype=np.float32), SR)  # a take gone silent
 (folder / "seven.wav").write_bytes(b"")  # and a file named without its take
 print(f"{folder.name}/: {len(list(folder.iterdir()))} files")
-status = adapt_to(folder, 2, Path("digit_cnn_adapted.pt"), load_predictor(None))
+with contextlib.redirect_stderr(sys.stdout):  # the error lines in order, on the page too
+    status = adapt_to(folder, 2, Path("digit_cnn_adapted.pt"), load_predictor(None))
 print(f"exit status {status}")
