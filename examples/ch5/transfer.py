@@ -148,8 +148,13 @@ for method in METHODS:
     choices = [chosen_lr(method, s, k) for s in SPEAKERS for k in KS]
     print(f"  {method:34s} " + ", ".join(f"{lr:g} x {choices.count(lr):2d}" for lr in LRS))
 
+
+def verdict(low, high):
+    return "above 0" if low > 0 else "below 0" if high < 0 else "contains 0"
+
+
 print()
-print("paired by speaker (seeds averaged first), 95 % t-interval, points")
+print("paired by speaker (seeds averaged first), 95 % t-interval, points; where it lies")
 COMPARISONS = (("all layers", "linear probe"), ("all layers", "last block"),
                ("all layers", "all layers, BN statistics updated"),
                ("all layers", "from scratch"))
@@ -158,7 +163,7 @@ for k in KS:
     for a, b in COMPARISONS:
         mean, low, high = paired_t_interval([100 * result(a, s, k) for s in SPEAKERS],
                                             [100 * result(b, s, k) for s in SPEAKERS])
-        parts.append(f"vs {b}: {mean:+.1f} [{low:+.1f}, {high:+.1f}]")
+        parts.append(f"vs {b}: {mean:+.1f} [{low:+.1f}, {high:+.1f}] {verdict(low, high)}")
     print(f"k = {k:2d}, all layers " + "; ".join(parts))
 gain = paired_t_interval([100 * result("all layers", s, 1) for s in SPEAKERS],
                          [100 * none[s] for s in SPEAKERS])
@@ -226,11 +231,17 @@ for method in ("before adapting", *METHODS, "all layers + old clips"):
     old = np.mean([[a for a, _ in forget[method, s]] for s in SPEAKERS])
     new = np.mean([[b for _, b in forget[method, s]] for s in SPEAKERS])
     print(f"{method:34s} | {old:12.1%} | {new:11.1%}")
-for method in ("all layers", "all layers + old clips"):
+for method in ("all layers", "linear probe", "all layers + old clips"):
     mean, low, high = paired_t_interval(
         [100 * np.mean([a for a, _ in forget[method, s]]) for s in SPEAKERS],
         [100 * forget["before adapting", s][0][0] for s in SPEAKERS])
-    print(f"old speakers, {method} - before: {mean:+.1f} points [{low:+.1f}, {high:+.1f}]")
+    print(f"old speakers, {method} - before: {mean:+.1f} points [{low:+.1f}, {high:+.1f}] "
+          f"{verdict(low, high)}")
+mean, low, high = paired_t_interval(
+    [100 * np.mean([b for _, b in forget["all layers + old clips", s]]) for s in SPEAKERS],
+    [100 * np.mean([b for _, b in forget["all layers", s]]) for s in SPEAKERS])
+print(f"new speaker, all layers + old clips - all layers: {mean:+.1f} points "
+      f"[{low:+.1f}, {high:+.1f}] {verdict(low, high)}")
 
 # %%
 took = time.perf_counter() - start

@@ -136,10 +136,11 @@ def adapt(model: DigitCNN, x: torch.Tensor, y: torch.Tensor, method: Method, *, 
           old: tuple[torch.Tensor, torch.Tensor] | None = None) -> DigitCNN:
     """A copy of ``model`` (a new network for ``"scratch"``) after ``steps`` steps of Adam
     at learning rate ``lr`` on the clips ``x`` (N, 1, n_mels, frames) with digits ``y``, in
-    minibatches of up to ``batch_size`` drawn from ``seed``; only ``method``'s parameters
-    learn. With ``old`` = (clips, digits), every minibatch also holds as many old clips,
-    drawn at random: a rehearsal that keeps the old voices in mind. ``model`` is not
-    changed."""
+    minibatches of up to ``batch_size`` drawn from ``seed`` (a pass over the clips ends
+    when less than a minibatch is left, as ``DataLoader(drop_last=True)``; the next pass
+    is shuffled anew); only ``method``'s parameters learn. With ``old`` = (clips, digits),
+    every minibatch also holds as many old clips, drawn at random: a rehearsal that keeps
+    the old voices in mind. ``model`` is not changed."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     net = DigitCNN() if method.trains == "scratch" else copy.deepcopy(model)
