@@ -109,6 +109,7 @@ def test_folds_are_speaker_disjoint_and_test_every_speaker_once():
         roles = (set(f.train), set(f.validation), set(f.test))
         assert len(f.train) == 4 and set().union(*roles) == set(SPEAKERS)
         assert sum(map(len, roles)) == len(SPEAKERS)  # no speaker in two roles
+        assert speaker_folds()[SPEAKERS.index(f.validation[0])].validation == f.test  # a pair
 
 
 def test_collate_pads_for_ctc(fsdd_root):

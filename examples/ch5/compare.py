@@ -44,7 +44,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from audiodl import output_dir, pick_device, seed_everything
-from audiodl.datasets import SPEAKERS, SpokenDigits
+from audiodl.datasets import PARTNER, SPEAKER_PAIRS, SPEAKERS, SpokenDigits
 from audiodl.digits import (
     EPOCHS,
     STRENGTHS,
@@ -137,8 +137,7 @@ def predict(state, floor, clips_of):
 # once and serves both: it runs all epochs, each fold keeping the epoch its own validation
 # speaker chose (stopping early would let the other fold's test speaker decide when). A
 # network only one fold asks for stops early on that fold's validation speaker.
-PAIRS = [SPEAKERS[i:i + 2] for i in range(0, len(SPEAKERS), 2)]
-VALIDATION = {a: b for pair in PAIRS for a, b in (pair, pair[::-1])}
+PAIRS, VALIDATION = SPEAKER_PAIRS, PARTNER
 PATIENCE = 3
 is_speaker = {s: torch.from_numpy(speakers == s) for s in SPEAKERS}
 results = {}  # (test speaker, floor, strength, seed) -> Best on the fold's validation speaker

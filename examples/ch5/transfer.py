@@ -55,7 +55,7 @@ from audiodl.adapt import (
     pretrain,
     speaker_log_mels,
 )
-from audiodl.datasets import SPEAKERS
+from audiodl.datasets import PARTNER, SPEAKERS
 from audiodl.figure_language import tr
 from audiodl.stats import paired_t_interval, t_interval
 
@@ -67,8 +67,6 @@ SEEDS = (0, 1, 2)
 LRS = (3e-4, 1e-3, 3e-3)
 STEPS = 30
 K_OLD = 10  # the k whose networks are also measured on the old speakers (forgetting)
-PARTNER = {a: b for i in range(0, len(SPEAKERS), 2)
-           for a, b in ((SPEAKERS[i], SPEAKERS[i + 1]), (SPEAKERS[i + 1], SPEAKERS[i]))}
 
 clips = {s: speaker_log_mels(s) for s in SPEAKERS}  # log-mels, digits, takes
 networks = {}

@@ -52,7 +52,7 @@ import torch
 
 from audiodl import output_dir, seed_everything
 from audiodl.ctc import edit_distance, error_rate
-from audiodl.datasets import SPEAKERS, SR
+from audiodl.datasets import SPEAKER_PAIRS, SPEAKERS, SR
 from audiodl.digit_strings import DigitStrings
 from audiodl.digits import log_mel
 from audiodl.figure_language import tr
@@ -69,7 +69,7 @@ seed_everything()  # one thread: the same numbers on any CPU
 out = output_dir("ch6/connected_digits")
 start = time.perf_counter()
 
-PAIRS = [SPEAKERS[i:i + 2] for i in range(0, len(SPEAKERS), 2)]
+PAIRS = SPEAKER_PAIRS  # each test speaker's partner is their validation speaker
 SEEDS = (0, 1, 2)
 N_TRAIN, N_TEST = 800, 200  # strings per training set; per test speaker (and seen set)
 N_VAL, FIRST_KEPT = 100, 4  # the validation speaker's first 100 strings choose an epoch >= 4

@@ -47,6 +47,10 @@ from torch.utils.data import Dataset
 
 SR = 8000
 SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
+# Leaving one speaker out, nested (docs/ch5/evaluation.md#nested): the speakers in pairs,
+# each the validation speaker of the fold that tests the other.
+SPEAKER_PAIRS = tuple(SPEAKERS[i:i + 2] for i in range(0, len(SPEAKERS), 2))
+PARTNER = {a: b for pair in SPEAKER_PAIRS for a, b in (pair, pair[::-1])}
 DIGITS = tuple(range(10))
 TAKES = 50  # recordings of each digit by each speaker, index 0-49
 TEST_TAKES = 5  # the dataset's own split: index 0-4 is the test set, 5-49 the training set

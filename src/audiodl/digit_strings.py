@@ -18,9 +18,10 @@ FSDD (:mod:`audiodl.datasets`) holds one digit per recording. Item ``i`` of
   scale), so nothing clips.
 
 :func:`speaker_folds` gives speaker-disjoint folds (four training speakers, one validation
-speaker, one test speaker, rotating); training on the training speakers' ``"train"`` takes
-leaves their ``"test"`` takes as held-out takes of seen speakers. :func:`collate_strings`
-pads a batch for ``nn.CTCLoss``.
+speaker, one test speaker; the validation speaker is the test speaker's partner, as in
+chapter 5); training on the training speakers' ``"train"`` takes leaves their ``"test"``
+takes as held-out takes of seen speakers. :func:`collate_strings` pads a batch for
+``nn.CTCLoss``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from audiodl.datasets import SPEAKERS, SR, TAKES, TEST_TAKES, load_clip, recordings_dir
+from audiodl.datasets import PARTNER, SPEAKERS, SR, TAKES, TEST_TAKES, load_clip, recordings_dir
 from audiodl.digits import HOP_LENGTH, trim_silence
 
 __all__ = ["TAKE_SPLITS", "DigitStrings", "Fold", "StringSpec", "collate_strings",
@@ -59,14 +60,11 @@ class Fold:
 
 
 def speaker_folds() -> list[Fold]:
-    """Six folds over FSDD's six speakers: fold ``k`` tests on speaker ``k``, validates on
-    speaker ``k + 1`` (wrapping round) and trains on the other four."""
-    n = len(SPEAKERS)
-    folds = []
-    for k in range(n):
-        test, val = SPEAKERS[k], SPEAKERS[(k + 1) % n]
-        folds.append(Fold(tuple(s for s in SPEAKERS if s not in (test, val)), (val,), (test,)))
-    return folds
+    """Six folds over FSDD's six speakers, chapter 5's nested design: fold ``k`` tests on
+    speaker ``k``, validates on their partner (:data:`audiodl.datasets.PARTNER`) and trains
+    on the other four, so the two folds of a pair train on the same speakers."""
+    return [Fold(tuple(s for s in SPEAKERS if s not in (test, PARTNER[test])),
+                 (PARTNER[test],), (test,)) for test in SPEAKERS]
 
 
 @dataclass(frozen=True)
