@@ -47,15 +47,15 @@ import torch
 
 from audiodl import seed_everything
 from audiodl.adapt import (
+    HELD_OUT_TAKES,
     METHODS,
-    TEST_TAKES,
     accuracy,
     adapt,
     draw_takes,
     pretrain,
     speaker_log_mels,
 )
-from audiodl.datasets import PARTNER, SPEAKERS
+from audiodl.datasets import PARTNER, SPEAKERS, TEST_TAKES
 from audiodl.figure_language import tr
 from audiodl.stats import paired_t_interval, t_interval
 
@@ -75,10 +75,10 @@ for s in SPEAKERS:
 print(f"6 networks pretrained, each on five speakers, in {time.perf_counter() - start:.0f} s")
 
 
-def test_set(s):
-    x, y, takes = clips[s]
-    keep = torch.isin(takes, torch.tensor(TEST_TAKES))
-    return x[keep], y[keep]
+tests = {}  # each speaker's takes 0-24 (never adapted on) and their digits
+for s, (x, y, takes) in clips.items():
+    keep = torch.isin(takes, torch.tensor(HELD_OUT_TAKES))
+    tests[s] = x[keep], y[keep]
 
 
 # %%
@@ -86,7 +86,7 @@ def test_set(s):
 # their pretrained network. Seed 0 tries every rate (a speaker's seed-0 runs choose the
 # rate for their partner); seeds 1 and 2 run only the rate the partner chose.
 acc, kept = {}, {}
-none = {s: accuracy(networks[s], *test_set(s)) for s in SPEAKERS}
+none = {s: accuracy(networks[s], *tests[s]) for s in SPEAKERS}
 
 
 def run(method, s, k, seed, lr):
@@ -94,7 +94,7 @@ def run(method, s, k, seed, lr):
     chosen = draw_takes(y, takes, k, seed)
     net = adapt(networks[s], x[chosen], y[chosen], METHODS[method], lr=lr, steps=STEPS,
                 seed=seed)
-    acc[method, s, k, seed, lr] = accuracy(net, *test_set(s))
+    acc[method, s, k, seed, lr] = accuracy(net, *tests[s])
     if k == K_OLD:
         kept[method, s, seed, lr] = net
 
@@ -201,12 +201,10 @@ plt.show()
 # new clips, half old ones (drawn from the five speakers' training takes 5-49).
 forget = {}
 for s in SPEAKERS:
-    parts = [clips[o] for o in SPEAKERS if o != s]
-    is_test = [torch.isin(t, torch.arange(5)) for _, _, t in parts]
-    old_test = (torch.cat([x[m] for (x, _, _), m in zip(parts, is_test, strict=True)]),
-                torch.cat([y[m] for (_, y, _), m in zip(parts, is_test, strict=True)]))
-    old_train = (torch.cat([x[~m] for (x, _, _), m in zip(parts, is_test, strict=True)]),
-                 torch.cat([y[~m] for (_, y, _), m in zip(parts, is_test, strict=True)]))
+    x, y, takes = (torch.cat(part) for part in zip(*(clips[o] for o in SPEAKERS if o != s),
+                                                     strict=True))
+    is_test = takes < TEST_TAKES  # FSDD's test takes 0-4
+    old_test, old_train = (x[is_test], y[is_test]), (x[~is_test], y[~is_test])
     forget["before adapting", s] = [(accuracy(networks[s], *old_test), none[s])]
     x, y, takes = clips[s]
     for seed in SEEDS:
@@ -220,7 +218,7 @@ for s in SPEAKERS:
                     lr=chosen_lr("all layers", s, K_OLD), steps=STEPS, seed=seed,
                     old=old_train)
         forget.setdefault(("all layers + old clips", s), []).append(
-            (accuracy(net, *old_test), accuracy(net, *test_set(s))))
+            (accuracy(net, *old_test), accuracy(net, *tests[s])))
 
 print(f"k = {K_OLD}: accuracy on the five original speakers' takes 0-4 and on the new "
       "speaker's takes 0-24")

@@ -44,11 +44,11 @@ from audiodl.recognise import (
 )
 from audiodl.seed import seed_everything
 
-__all__ = ["ADAPT_TAKES", "METHODS", "PROGRAM_RECIPE", "TEST_TAKES", "Folder", "Method",
+__all__ = ["ADAPT_TAKES", "METHODS", "HELD_OUT_TAKES", "PROGRAM_RECIPE", "Folder", "Method",
            "Recording", "accuracy", "adapt", "draw_takes", "pretrain", "read_folder",
            "speaker_log_mels", "split_held_back"]
 
-TEST_TAKES = tuple(range(25))  # a new speaker's takes 0-24: the test recordings ...
+HELD_OUT_TAKES = tuple(range(25))  # a new speaker's takes 0-24: the test recordings ...
 ADAPT_TAKES = tuple(range(25, 50))  # ... and 25-49 (training takes): the clips drawn from
 
 
