@@ -8,11 +8,12 @@ RESOLVE ?= locked
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-$(RESOLVE)
+NPM_STAMP := web/node_modules/.package-lock.json
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: setup serve build test lint lock bench screenshots clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NPM_STAMP)
 
 # Re-install when pyproject.toml or the lock changes, or the venv is missing or broken.
 # uv itself comes from PyPI into the venv, then installs everything else (it is in the lock).
@@ -24,10 +25,15 @@ else
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
 endif
-	@# axe-core for the accessibility tests; without npm those tests skip and say why.
-	@command -v npm >/dev/null && npm install --silent --no-save --prefix .cache/npm axe-core@4 \
-		|| echo "npm not found: browser accessibility tests will skip (install Node.js/npm)"
 	@touch $@
+
+# From npm, exactly as web/package-lock.json pins them (versions, hashes): onnxruntime-web,
+# which the build copies into the site for chapter 5's demo, and axe-core for the
+# accessibility tests. npm writes the stamp itself. Without npm the site builds, the demo
+# says its runtime is missing, and those tests skip and say why.
+$(NPM_STAMP): web/package-lock.json
+	@command -v npm >/dev/null && npm ci --silent --ignore-scripts --prefix web \
+		|| echo "npm not found: no in-browser demo runtime, and the browser accessibility tests will skip (install Node.js/npm)"
 
 # Every package version for Python 3.11+ on every platform, with hashes. torch stays at
 # the release the pages' printed numbers were made with until raised on purpose here.

@@ -7,6 +7,7 @@ A page places an example's results with a marker alone on a line::
     <!-- example: ch3/conv_image figure=2 -->     only figure 2 (1-based; "figure=1,3" too)
     <!-- example: ch3/conv_image audio -->        only the audio players (WAVs it wrote)
     <!-- example: ch1/sampling audio=true,aliased -->  only those players (WAV file stems)
+    <!-- example: ch5/deploy demo -->             the digit demo on the ONNX file it exported
 
 Markers inside fenced code (or a `code` span) are left alone, so a page can show the
 syntax; a line that is almost a marker (indented, ``Example:``, text around it) is an error
@@ -40,6 +41,11 @@ LABELS = {
         "download": "下载",
         "notebook": "笔记本页面",
         "audio": "音频",
+        "demo_privacy": "录音和文件只在你的浏览器里处理，不会上传到任何地方。",
+        "demo_record": "按下录音，说一个数字",
+        "demo_file": "选择录音文件",
+        "demo_drop": "也可以把 WAV、FLAC 或 OGG 文件拖到这个框里。",
+        "demo_no_script": "这个演示需要在浏览器里启用 JavaScript。",
         "fallback": "CUDA 不可用，已改用 CPU：{note}",
         "skipped": (
             "示例 `{name}` 未运行：本次构建设置了 `AUDIODL_EXAMPLES=skip`，"
@@ -60,6 +66,12 @@ LABELS = {
         "download": "Download",
         "notebook": "notebook page",
         "audio": "Audio",
+        "demo_privacy": "Recordings and files are processed in your browser only; nothing is "
+                        "uploaded anywhere.",
+        "demo_record": "Press to record, then say a digit",
+        "demo_file": "Choose a recording",
+        "demo_drop": "Or drop a WAV, FLAC or OGG file on this box.",
+        "demo_no_script": "This demo needs JavaScript enabled in your browser.",
         "fallback": "CUDA was not usable, so this ran on the CPU: {note}",
         "skipped": (
             "Example `{name}` was not run: this build set `AUDIODL_EXAMPLES=skip`. "
@@ -90,10 +102,12 @@ class Marker:
     figures: tuple[int, ...] | None  # None: all figures
     audio: bool = False  # show the audio players
     wavs: tuple[str, ...] | None = None  # None: all of them; else these stems, in this order
+    demo: bool = False  # the in-browser digit demo (DEMO_FILES)
 
     @property
     def everything(self) -> bool:
-        return not self.text and self.figures is None and not self.audio and self.wavs is None
+        return (not self.text and self.figures is None and not self.audio and self.wavs is None
+                and not self.demo)
 
 
 class Almost(str):
@@ -150,8 +164,8 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
         raise MarkerError(
             f"{where}: '{spec}' is almost an example marker, and would be a comment that shows "
             "nothing: write the marker alone on its line, not indented, as "
-            "<!-- example: <chapter>/<name> [text] [audio[=a,b]] [figure=N] --> (to show one as "
-            "text, put it in a code fence or `code`)"
+            "<!-- example: <chapter>/<name> [text] [audio[=a,b]] [figure=N] [demo] --> (to show "
+            "one as text, put it in a code fence or `code`)"
         )
     words = spec.split()
     shown = f"<!-- example: {spec} -->"
@@ -168,10 +182,12 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
             f"{where}: {shown} names no example: there is no examples/{name}.py. "
             f"Known: {', '.join(sorted(known))}"
         )
-    text, audio, figures, wavs = False, False, None, None
+    text, audio, figures, wavs, demo = False, False, None, None, False
     for word in words[1:]:
         if word == "text":
             text = True
+        elif word == "demo":
+            demo = True
         elif word == "audio":
             audio = True
         elif re.fullmatch(r"audio=[\w.-]+(,[\w.-]+)*", word):
@@ -181,9 +197,9 @@ def parse_marker(spec: str, where: str, line: int, known: set[str]) -> Marker:
         else:
             raise MarkerError(
                 f"{where}: {shown}: unknown option {word!r}; "
-                "use 'text', 'audio', 'audio=NAME[,NAME]' and/or 'figure=N[,M]'"
+                "use 'text', 'audio', 'audio=NAME[,NAME]', 'figure=N[,M]' and/or 'demo'"
             )
-    return Marker(line, spec, name, text, figures, audio, wavs)
+    return Marker(line, spec, name, text, figures, audio, wavs, demo)
 
 
 def check_marker(marker: Marker, result: Result, where: str) -> None:
@@ -194,6 +210,13 @@ def check_marker(marker: Marker, result: Result, where: str) -> None:
             f"{where}:{marker.line}: <!-- example: {marker.spec} --> asks for "
             f"{', '.join(w + '.wav' for w in missing)}, but examples/{marker.name}.py wrote "
             f"{', '.join(result.audio) or 'no WAV'}"
+        )
+    absent = [f for f in DEMO_FILES if f not in result.served] if marker.demo else []
+    if absent:
+        raise MarkerError(
+            f"{where}:{marker.line}: <!-- example: {marker.spec} --> needs "
+            f"{', '.join(absent)}, but examples/{marker.name}.py wrote "
+            f"{', '.join(result.served) or 'no file to serve'}"
         )
     count = len(result.figures)
     for n in marker.figures or ():
@@ -225,7 +248,7 @@ def downloads(result: Result, lang: str) -> dict[str, object]:
     """The files a language's pages link to: served name -> path in the cache entry."""
     stem = result.name.rsplit("/", 1)[-1]
     files = {f[lang]["file"]: result.path(f[lang]["file"]) for f in result.figures}
-    files |= {wav: result.path(wav) for wav in result.audio}
+    files |= {name: result.path(name) for name in [*result.audio, *result.served]}
     files |= {f"{stem}.py": result.source, f"{stem}.ipynb": result.notebook(lang)}
     return files
 
@@ -293,6 +316,40 @@ def audio_html(result: Result, page_url_dir: str, prefix: str,
     return "\n".join(players)
 
 
+DEMO_FILES = ("digit_cnn.onnx", "digit_cnn.json")  # what the demo loads: graph, settings
+DEMO_SCRIPT = "assets/javascripts/digit-demo.js"  # overrides/: the theme's assets
+RUNTIME = "assets/onnxruntime-web/"  # hooks/web_runtime.py copies it there
+
+
+def demo_html(result: Result, page_url_dir: str, prefix: str, lang: str) -> str:
+    """The in-browser digit demo (raw HTML, so relative to the page's URL): a record button,
+    a file chooser and drop zone, a status line and the ten probabilities. Its script
+    fills in the rest and loads the runtime and the model only on a press or a file."""
+    t = LABELS[lang]
+
+    def url(target: str) -> str:
+        return html.escape(rel(target, page_url_dir))
+
+    model, settings = (asset_uri(result.name, f, prefix) for f in DEMO_FILES)
+    runtime = rel(RUNTIME, page_url_dir).rstrip("/") + "/"
+    return (
+        f'<div class="digit-demo" data-model="{url(model)}" data-settings="{url(settings)}" '
+        f'data-runtime="{html.escape(runtime)}">\n'
+        f'<p class="digit-demo__privacy">{html.escape(t["demo_privacy"])}</p>\n'
+        '<div class="digit-demo__controls">\n'
+        '<button type="button" class="md-button md-button--primary digit-demo__record" '
+        f'disabled>{html.escape(t["demo_record"])}</button>\n'
+        f'<label class="md-button digit-demo__file">{html.escape(t["demo_file"])}'
+        '<input type="file" accept=".wav,.flac,.ogg,audio/wav,audio/flac,audio/ogg" '
+        'disabled></label>\n</div>\n'
+        f'<p class="digit-demo__drop">{html.escape(t["demo_drop"])}</p>\n'
+        f'<p class="digit-demo__status" role="status">{html.escape(t["demo_no_script"])}</p>\n'
+        '<p class="digit-demo__answer"></p>\n'
+        '<div class="digit-demo__bars"></div>\n'
+        f'</div>\n<script src="{url(DEMO_SCRIPT)}" defer></script>'
+    )
+
+
 def meta_md(
     result: Result, lang: str, src_dir: str, prefix: str, with_page_link: bool = True
 ) -> str:
@@ -325,10 +382,12 @@ def render_result(
         blocks.append(figure_md(result, n, lang, src_dir, prefix))
     if (marker.text or marker.everything) and result.text.strip():
         blocks.append(fenced(result.text))
+    # "ch2/data/" with directory URLs, "ch2/data.html" without (the offline edition)
+    url_dir = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
     if (marker.audio or marker.wavs or marker.everything) and result.audio:
-        # "ch2/data/" with directory URLs, "ch2/data.html" without (the offline edition)
-        url_dir = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
         blocks.append(audio_html(result, url_dir, prefix, None if marker.audio else marker.wavs))
+    if marker.demo:
+        blocks.append(demo_html(result, url_dir, prefix, lang))
     if meta:
         blocks.append(meta_md(result, lang, src_dir, prefix))
     return "\n\n".join(blocks)

@@ -2,7 +2,8 @@
 
 An entry holds ``result.json`` (everything but the files), ``source.py``, one executed
 notebook per language, the figures (one file per language, or one for both when the
-figure has no words to translate) and the WAV files the example wrote. An entry is
+figure has no words to translate), the WAV files the example wrote and the files it
+wrote for a page to load (:data:`SERVED`: an exported model and its settings). An entry is
 written to a temporary folder and renamed into place, so a reader never sees half of
 one; ``result.json`` records each file's size, so a truncated file is noticed cheaply.
 
@@ -28,6 +29,7 @@ from runner.keys import CACHE_FORMAT, Environment
 LANGUAGES = ("zh", "en")
 # A file of an entry: a plain name (no folder, no "..", not hidden), safe in a URL too.
 SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+SERVED = (".onnx", ".json")  # besides WAVs, what an example writes that its page loads
 ENTRY_CAP = 64 * 2**20  # bytes in one entry's files (the largest today: about 3 MB)
 
 
@@ -50,6 +52,8 @@ class Result:
     # per figure, per language: [{"zh": {"file": "figure-1.zh.png", "alt": ...}, "en": ...}]
     figures: list[dict] = field(default_factory=list)
     audio: list[str] = field(default_factory=list)  # WAV file names, sorted
+    # other files it wrote for a page to load (an exported model, its settings), sorted
+    served: list[str] = field(default_factory=list)
     # the notebook's cells, for a page: [{"type", "lang", "source", "outputs": [...]}],
     # an output being {"stream": name, "text": ...}, {"figure": n} or {"plain": ...}
     cells: list[dict] = field(default_factory=list)
@@ -110,8 +114,10 @@ class Result:
         return Result(**data, folder=folder)
 
     def listed_files(self) -> set[str]:
-        """Every file the result refers to: its source, its notebooks, figures and WAVs."""
-        files = {"source.py", *(notebook_file(lang) for lang in LANGUAGES), *self.audio}
+        """Every file the result refers to: its source, notebooks, figures, WAVs and the
+        files it serves."""
+        files = {"source.py", *(notebook_file(lang) for lang in LANGUAGES), *self.audio,
+                 *self.served}
         return files | {figure[lang]["file"] for figure in self.figures for lang in LANGUAGES}
 
 
@@ -202,8 +208,10 @@ def _check_types(data: dict) -> None:
             isinstance(f.get(lang), dict) and text(f[lang].get("file"))
             and text(f[lang].get("alt")) for lang in LANGUAGES)
         for f in figures), "'figures' is not a list of {zh, en: {file, alt}}")
-    audio = data.get("audio", [])
-    need(isinstance(audio, list) and all(map(text, audio)), "'audio' is not a list of names")
+    for listed in ("audio", "served"):
+        names = data.get(listed, [])
+        need(isinstance(names, list) and all(map(text, names)),
+             f"'{listed}' is not a list of names")
     files = data.get("files", {})
     need(isinstance(files, dict) and all(map(count, files.values())),
          "'files' is not a mapping of names to sizes")

@@ -24,7 +24,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from runner.cache import SAFE_FILE, Cache, ExampleError, Result
+from runner.cache import SAFE_FILE, SERVED, Cache, ExampleError, Result
 from runner.keys import DEFAULT_TIMEOUT_S, Environment, digest
 from runner.outputs import cell_error, collect
 
@@ -126,15 +126,18 @@ def _execute(
     _renumber(nb)
     text, figures, cells = collect(nb, folder)
     choice = json.loads(probe.outputs[0]["text"]) if probe.outputs else None
-    audio = []
-    for wav in sorted(outputs.glob("*.wav")):
-        if not SAFE_FILE.match(wav.name):  # a cache entry holds only plain, URL-safe names
+    audio, served = [], []
+    for file in sorted(outputs.iterdir()):
+        kind = audio if file.suffix == ".wav" else served if file.suffix in SERVED else None
+        if kind is None or not file.is_file():
+            continue  # anything else it wrote stays out of the cache
+        if not SAFE_FILE.match(file.name):  # a cache entry holds only plain, URL-safe names
             raise ExampleError(
-                f"examples/{name}.py wrote {wav.name!r}: name the WAV files it writes with "
+                f"examples/{name}.py wrote {file.name!r}: name the files it writes with "
                 "letters, digits, '.', '_' and '-' only (starting with a letter or digit)"
             )
-        shutil.move(wav, folder / wav.name)
-        audio.append(wav.name)
+        shutil.move(file, folder / file.name)
+        kind.append(file.name)
     shutil.rmtree(outputs)
     return Result(
         name=name,
@@ -145,6 +148,7 @@ def _execute(
         text=text,
         figures=figures,
         audio=audio,
+        served=served,
         cells=cells,
         ran_at=ran_at,
         folder=folder,

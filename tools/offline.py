@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = {"zh": "", "en": "en/"}  # locale -> folder in the built site (mkdocs.yml, i18n)
 SHARED = ("assets/", "stylesheets/")
 # Not for a reader on disk: the host's 404 page and sitemap, other editions, source maps,
-# and lunr's language scripts (the index is set up with lunr's English alone, see
-# hooks/search_per_language.py).
+# lunr's language scripts (the index is set up with lunr's English alone, see
+# hooks/search_per_language.py), and chapter 5 demo's runtime (14 MB that a browser will
+# not load from file://: the demo says so).
 LEFT_OUT = ("404.html", "sitemap.xml", "sitemap.xml.gz", "downloads/",
-            "assets/javascripts/lunr/")
+            "assets/javascripts/lunr/", "assets/onnxruntime-web/")
 FRONT = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="0; url={prefix}index.html">

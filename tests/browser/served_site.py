@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import browser_fonts  # noqa: E402  (Chromium's CJK font, from the lock)
 
 CHROMIUM = Path(os.environ.get("AUDIODL_CHROMIUM", "/usr/bin/chromium"))
-AXE_JS = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 INSTALL_CHROMIUM = "install it with `apt-get install chromium` (Debian/Ubuntu)"
 INSTALL_PLAYWRIGHT = "run `make setup` (installs playwright with the test group)"
-INSTALL_AXE = "run `make setup` with npm present (npm install --prefix .cache/npm axe-core@4)"
+INSTALL_AXE = "run `make setup` with npm present (npm ci --prefix web: web/package-lock.json)"
 
 
 def missing_browser() -> str | None:
