@@ -570,3 +570,35 @@ def test_figures_state_their_size_in_css_pixels(tmp_path):
     with pytest.raises(MarkerError, match=r"figure-2.jpg of examples/demo/x.py is not a "
                        r"readable image .*--force --only demo/x"):
         render_result(result, parse_marker("demo/x", "p.md", 1, {"demo/x"}), "en", "p.md", "p/")
+
+
+def test_demo_marker_points_at_the_model_settings_script_and_runtime():
+    hooks_on_path()
+    from example_markdown import MarkerError, check_marker, parse_marker, render_result
+
+    from runner.cache import Result
+
+    result = Result(name="ch5/deploy", key="k", device="CPU", device_note=None, seconds=1.0,
+                    text="hi\n", served=["digit_cnn.json", "digit_cnn.onnx"],
+                    folder=Path("/nowhere"))
+    marker = parse_marker("ch5/deploy demo", "p.md", 3, {"ch5/deploy"})
+    assert marker.demo and not marker.everything
+    check_marker(marker, result, "p.md")
+    zh = render_result(result, marker, "zh", "ch5/deploy.md", "ch5/deploy/", meta=False)
+    assert "hi" not in zh  # the demo only
+    assert 'data-model="../../examples/ch5/deploy/digit_cnn.onnx"' in zh
+    assert 'data-settings="../../examples/ch5/deploy/digit_cnn.json"' in zh
+    assert 'data-runtime="../../assets/onnxruntime-web/"' in zh
+    assert 'src="../../assets/javascripts/digit-demo.js"' in zh and "不会上传" in zh
+    en = render_result(result, marker, "en", "ch5/deploy.en.md", "en/ch5/deploy/", meta=False,
+                       prefix="en/")
+    assert 'data-model="../../examples/ch5/deploy/digit_cnn.onnx"' in en  # en/examples/...
+    assert 'data-runtime="../../../assets/onnxruntime-web/"' in en and "uploaded" in en
+    # the offline edition's file names: ch5/deploy.html
+    offline = render_result(result, marker, "zh", "ch5/deploy.md", "ch5/deploy.html", meta=False)
+    assert 'data-model="../examples/ch5/deploy/digit_cnn.onnx"' in offline
+    empty = Result(name="ch5/deploy", key="k", device="CPU", device_note=None, seconds=1.0,
+                   text="", served=["digit_cnn.onnx"], folder=Path("/nowhere"))
+    with pytest.raises(MarkerError, match=r"p.md:3: <!-- example: ch5/deploy demo --> needs "
+                       r"digit_cnn.json, but examples/ch5/deploy.py wrote digit_cnn.onnx"):
+        check_marker(marker, empty, "p.md")

@@ -326,3 +326,21 @@ def test_chinese_prose_lines_are_joined_latin_lines_kept():
     assert prose(cell) == "# 标题\n\n卷积层的权重是张量，\nshape (out, in)\n的矩阵。\n- 列表"
     code = nbformat.v4.new_code_cell("# 中文\n# 注释")
     assert prose(code) == code.source
+
+
+def test_wavs_and_files_for_the_page_are_kept_and_anything_else_is_not(tmp_path):
+    source = ("# %%\nfrom audiodl import output_dir\n\nout = output_dir()\n"
+              "for name in ('tone.wav', 'model.onnx', 'settings.json', 'scratch.npy'):\n"
+              "    (out / name).write_bytes(b'x')\n(out / 'folder.onnx').mkdir()\n")
+    result = batch.results(make(tmp_path, {"files": source}))["demo/files"]
+    assert result.audio == ["tone.wav"]
+    assert result.served == ["model.onnx", "settings.json"]
+    assert {"tone.wav", "model.onnx", "settings.json"} <= set(result.files)
+    assert "scratch.npy" not in result.files and "folder.onnx" not in result.files
+
+
+def test_an_unsafe_name_for_a_served_file_fails_the_example(tmp_path):
+    source = "# %%\nfrom audiodl import output_dir\n\n(output_dir() / 'a b.onnx').write_bytes(b'x')\n"
+    error = batch.results(make(tmp_path, {"unsafe": source}))["demo/unsafe"]
+    assert isinstance(error, ExampleError)
+    assert "wrote 'a b.onnx': name the files it writes with letters" in str(error)

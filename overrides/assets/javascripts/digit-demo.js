@@ -358,6 +358,7 @@
       button.disabled = input.disabled = true;
       delete box.dataset.digit;
       try {
+        if (location.protocol === "file:") throw new DemoError(t.offline); // before any work
         const ready = loadRuntime(box);
         ready.catch(() => {}); // reported below, once the audio is in
         const buffer = await getAudio();
