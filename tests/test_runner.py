@@ -340,7 +340,8 @@ def test_wavs_and_files_for_the_page_are_kept_and_anything_else_is_not(tmp_path)
 
 
 def test_an_unsafe_name_for_a_served_file_fails_the_example(tmp_path):
-    source = "# %%\nfrom audiodl import output_dir\n\n(output_dir() / 'a b.onnx').write_bytes(b'x')\n"
+    source = ("# %%\nfrom audiodl import output_dir\n\n"
+              "(output_dir() / 'a b.onnx').write_bytes(b'x')\n")
     error = batch.results(make(tmp_path, {"unsafe": source}))["demo/unsafe"]
     assert isinstance(error, ExampleError)
     assert "wrote 'a b.onnx': name the files it writes with letters" in str(error)
