@@ -118,6 +118,7 @@ def drop(page, path: Path) -> None:
 def test_microphone_names_the_digit_and_silence_is_no_digit(base_url, browser, mic_files, lang):
     with chromium_with(browser, *fake_mic(mic_files["four"])) as other:
         demo = open_demo(other, base_url, lang)
+        print(f"{lang}: first load {demo.bytes} bytes")
         assert demo.bytes < FIRST_LOAD_LIMIT, f"first load {demo.bytes} bytes"
         heavy = [u for u in demo.urls if u.endswith((".onnx", ".wasm", "ort.wasm.min.js"))]
         assert not heavy, f"loaded before any press: {heavy}"
@@ -158,6 +159,7 @@ def test_dropped_file_and_50_chosen_files_agree_with_predict(base_url, browser, 
             agree += 1
         else:
             disagree.append(f"{clip.path.name}: page {got} ({status}), predict.py {expected}")
+    print(f"the page agrees with predict.py on {agree} of {len(clips)} test recordings")
     assert agree >= 0.98 * len(clips), f"{agree}/{len(clips)} agree: {disagree}"
     assert not demo.foreign(), demo.foreign()
     assert not demo.errors, demo.errors

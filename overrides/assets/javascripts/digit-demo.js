@@ -252,11 +252,15 @@
     if (!navigator.mediaDevices?.getUserMedia || !window.AudioWorkletNode) {
       throw new DemoError(t.noRecording);
     }
+    // Made before the first await, while the press still counts as the reader's gesture:
+    // some browsers (Safari) otherwise start the context suspended.
+    const context = new AudioContext();
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({audio: {
         echoCancellation: false, noiseSuppression: false, autoGainControl: false}});
     } catch (err) {
+      context.close();
       if (err.name === "NotAllowedError" || err.name === "SecurityError") {
         throw new DemoError(t.refused);
       }
@@ -265,8 +269,8 @@
       }
       throw new DemoError(t.micError(err.name || err.message));
     }
-    const context = new AudioContext();
     try {
+      await context.resume();
       const url = URL.createObjectURL(new Blob([CAPTURE], {type: "text/javascript"}));
       await context.audioWorklet.addModule(url);
       URL.revokeObjectURL(url);
@@ -274,6 +278,8 @@
       const blocks = [];
       node.port.onmessage = (event) => blocks.push(event.data);
       context.createMediaStreamSource(stream).connect(node);
+      node.connect(context.destination); // silent (it writes no output), but some browsers
+                                         // only run a node that leads to the destination
       const start = performance.now();
       await new Promise((resolve) => {
         const tick = () => {
