@@ -179,13 +179,38 @@ def test_refused_microphone_says_so_and_files_still_work(base_url, browser, mic_
         assert digit == "4", status
 
 
-def test_unreadable_file_gets_its_message(base_url, browser, tmp_path):
-    bad = tmp_path / "notes.wav"
-    bad.write_text("not audio")
+def bad_file(kind: str, folder: Path, four: Path) -> Path:
+    """A file predict.py refuses (audiodl.datasets.read_audio), named after what is wrong."""
+    path = folder / f"{kind}.wav"
+    if kind == "text":
+        path.write_text("not audio")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "truncated":  # the header announces more samples than the file holds
+        path.write_bytes(four.read_bytes()[:-4000])
+    elif kind == "nan":  # float samples, some NaN
+        samples = soundfile.read(four, dtype="float32")[0]
+        samples[9000:9100] = np.nan
+        soundfile.write(path, samples, 8000, subtype="FLOAT")
+    return path
+
+
+@pytest.mark.parametrize("kind, says", [
+    ("text", "cannot be decoded"), ("empty", "empty file (0 bytes)"),
+    ("truncated", "truncated: its header announces"), ("nan", "NaN or infinite"),
+])
+def test_a_file_predict_refuses_gets_its_message_and_no_answer(base_url, browser, mic_files,
+                                                                 tmp_path, kind, says):
+    from audiodl.datasets import read_audio
+
+    path = bad_file(kind, tmp_path, mic_files["four"])
+    with pytest.raises(ValueError):
+        read_audio(path)  # predict.py refuses it too
     demo = open_demo(browser, base_url)
-    demo.page.set_input_files(".digit-demo input[type=file]", str(bad))
+    demo.page.set_input_files(".digit-demo input[type=file]", str(path))
     digit, status = demo.answer()
-    assert digit is None and "notes.wav" in status and "cannot be decoded" in status, status
+    assert digit is None and path.name in status and says in status, status
+    assert not demo.errors, demo.errors
 
 
 def test_answer_fits_a_phone_and_passes_axe(base_url, browser, mic_files):

@@ -43,6 +43,10 @@
       noRuntime: (e) => `运行时没能载入（${e}）。如果这是你自己构建的网站，请在装有 Node.js/npm 的机器上运行 make setup。`,
       cannotRead: (name, e) => `${name}：无法解码（${e}）。请换一个 WAV、FLAC 或 OGG 文件。`,
       tooBig: (name) => `${name}：文件超过 50 MB，太大了。`,
+      empty: (name) => `${name}：空文件（0 字节）。请换一个录音文件。`,
+      truncated: (name, said, held) => `${name}：文件不完整：文件头说有 ${said} 字节的采样，文件里只有 ${held} 字节。请换一个录音文件。`,
+      noData: (name) => `${name}：文件不完整或已损坏：没有存放采样的 data 块。请换一个录音文件。`,
+      notFinite: (name) => `${name}：有的采样是 NaN 或无穷大（文件已损坏）。请换一个录音文件。`,
       notOne: "一次只能识别一个文件，请只拖入一个。",
     },
     en: {
@@ -73,12 +77,19 @@
       noRuntime: (e) => `The runtime did not load (${e}). If you built this site yourself, run make setup on a machine with Node.js/npm.`,
       cannotRead: (name, e) => `${name}: cannot be decoded (${e}). Try a WAV, FLAC or OGG file.`,
       tooBig: (name) => `${name}: the file is over 50 MB, too large.`,
+      empty: (name) => `${name}: empty file (0 bytes). Try another recording.`,
+      truncated: (name, said, held) => `${name}: truncated: its header announces ${said} bytes of samples, the file holds ${held}. Try another recording.`,
+      noData: (name) => `${name}: truncated or damaged: no 'data' chunk of samples. Try another recording.`,
+      notFinite: (name) => `${name}: some of its samples are NaN or infinite (the file is damaged). Try another recording.`,
       notOne: "One file at a time, please: drop just one.",
     },
   };
   const t = TEXT[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
   const RECORD_SECONDS = 2.5;
   const MAX_BYTES = 50 * 2 ** 20;
+  // Files are decoded straight to the network's rate (digit_cnn.json's sample_rate, which
+  // is loaded only later; to8kMono resamples again should the two ever differ).
+  const NETWORK_RATE = 8000;
 
   // ------------------------------------------------------------------ the runtime
 
@@ -229,12 +240,41 @@
     return buffer.length === 0 ? new Float32Array(0) : mono;
   }
 
+  // What audiodl.datasets.read_audio refuses before decoding: an empty file, and a WAV file
+  // cut short (decoders quietly play the part that is left).
+  function checkBytes(bytes, name) {
+    if (bytes.byteLength === 0) throw new DemoError(t.empty(name));
+    const view = new DataView(bytes);
+    const tag = (at) => String.fromCharCode(...new Uint8Array(bytes, at, 4));
+    if (bytes.byteLength < 12 || tag(0) !== "RIFF" || tag(8) !== "WAVE") return;
+    for (let pos = 12; pos + 8 <= bytes.byteLength;) {
+      const size = view.getUint32(pos + 4, true);
+      if (tag(pos) === "data") {
+        const held = bytes.byteLength - pos - 8;
+        if (size > held && size !== 0xFFFFFFFF) throw new DemoError(t.truncated(name, size, held));
+        return;
+      }
+      pos += 8 + size + (size & 1);
+    }
+    throw new DemoError(t.noData(name));
+  }
+
   async function decodeFile(file) {
     const bytes = await file.arrayBuffer();
-    // decodeAudioData rejects what it cannot decode; its context's rate is irrelevant here
-    // (to8kMono resamples), so any rate the browser accepts will do.
-    const context = new OfflineAudioContext(1, 1, 44100);
-    return context.decodeAudioData(bytes);
+    checkBytes(bytes, file.name);
+    // decodeAudioData rejects what it cannot decode, and resamples what it decodes to its
+    // context's rate: the network's, so an 8 kHz file is not resampled at all.
+    const context = new OfflineAudioContext(1, 1, NETWORK_RATE);
+    let buffer;
+    try {
+      buffer = await context.decodeAudioData(bytes);
+    } catch (err) {
+      throw new DemoError(t.cannotRead(file.name, err.message || err.name));
+    }
+    for (let c = 0; c < buffer.numberOfChannels; c++) {
+      if (!buffer.getChannelData(c).every(Number.isFinite)) throw new DemoError(t.notFinite(file.name));
+    }
+    return buffer;
   }
 
   // An AudioWorklet that hands the main thread every block it hears, as a module made
@@ -384,11 +424,7 @@
     async function fromFile(file) {
       if (file.size > MAX_BYTES) throw new DemoError(t.tooBig(file.name));
       show("loading", t.decoding(file.name));
-      try {
-        return await decodeFile(file);
-      } catch (err) {
-        throw new DemoError(t.cannotRead(file.name, err.message || err.name));
-      }
+      return decodeFile(file);
     }
 
     button.addEventListener("click", () => {
