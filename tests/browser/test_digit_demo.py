@@ -207,9 +207,12 @@ def test_a_file_predict_refuses_gets_its_message_and_no_answer(base_url, browser
     with pytest.raises(ValueError):
         read_audio(path)  # predict.py refuses it too
     demo = open_demo(browser, base_url)
+    demo.page.set_input_files(".digit-demo input[type=file]", str(mic_files["four"]))
+    assert demo.answer()[0] == "4"
     demo.page.set_input_files(".digit-demo input[type=file]", str(path))
     digit, status = demo.answer()
     assert digit is None and path.name in status and says in status, status
+    assert demo.page.inner_text(".digit-demo__answer") == "", "the last answer stayed"
     assert not demo.errors, demo.errors
 
 

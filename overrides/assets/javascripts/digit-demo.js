@@ -23,7 +23,7 @@
       stop: "结束录音",
       working: "正在识别……",
       decoding: (name) => `正在读取 ${name}……`,
-      done: (what) => `识别完成：${what}。`,
+      done: (what, ms) => `识别完成：${what}。网络在你的浏览器里算了 ${ms} 毫秒。`,
       digit: (d, p) => `数字 ${d}（概率 ${p}）`,
       noDigit: (why, d, p) => `没有数字（${why}；最可能是 ${d}，概率 ${p}）`,
       reasons: {
@@ -57,7 +57,7 @@
       stop: "Stop recording",
       working: "Recognising…",
       decoding: (name) => `Reading ${name}…`,
-      done: (what) => `Done: ${what}.`,
+      done: (what, ms) => `Done: ${what}. The network took ${ms} ms in your browser.`,
       digit: (d, p) => `digit ${d} (probability ${p})`,
       noDigit: (why, d, p) => `no digit (${why}; best guess ${d} at ${p})`,
       reasons: {
@@ -213,7 +213,9 @@
     const loud = levels.filter((level) => level > top - 40);
     const input = new ort.Tensor("float32", fixLength(sound, settings.window),
                                  [1, settings.window]);
+    const start = performance.now();
     const logits = (await session.run({[settings.input]: input}))[settings.output].data;
+    const ms = performance.now() - start; // the graph alone: features and network
     const most = maxOf(logits);
     const exps = Array.from(logits, (z) => Math.exp(z - most));
     const total = exps.reduce((a, b) => a + b, 0);
@@ -222,7 +224,7 @@
     const m = {seconds: sound.length / settings.sample_rate, levelDb: top,
                swingDb: loud.length > 1 ? std(loud) : 0, digit,
                probability: probabilities[digit]};
-    return {...m, probabilities, reason: reason(settings.rule, m)};
+    return {...m, probabilities, ms, reason: reason(settings.rule, m)};
   }
 
   // ------------------------------------------------------------------ audio in
@@ -395,14 +397,20 @@
       answer.textContent = what;
       box.dataset.digit = r.reason === null ? String(r.digit) : "none";
       box.dataset.reason = r.reason ?? "";
-      show("done", t.done(what));
+      show("done", t.done(what, r.ms < 10 ? r.ms.toFixed(1) : r.ms.toFixed(0)));
     }
 
     async function run(getAudio) {
       if (busy) return;
       busy = true;
       button.disabled = input.disabled = true;
-      delete box.dataset.digit;
+      delete box.dataset.digit; // no earlier answer stays on show beside a new error
+      answer.textContent = "";
+      fills.forEach((fill, d) => {
+        fill.style.width = "0";
+        values[d].textContent = "–";
+        fill.parentElement.parentElement.classList.remove("digit-demo__row--best");
+      });
       try {
         if (location.protocol === "file:") throw new DemoError(t.offline); // before any work
         const ready = loadRuntime(box);
