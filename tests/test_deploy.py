@@ -22,6 +22,7 @@ from audiodl.deploy import (
     quantise,
     run,
     session,
+    stored_numbers,
 )
 from audiodl.digits import CLIP_SAMPLES, HOP_LENGTH, N_FFT, fix_length, log_mel, trim_silence
 from audiodl.recognise import FRAME, load_predictor, network_input
@@ -118,3 +119,14 @@ def test_browser_settings_are_the_packages_own(predictor):
     assert settings["trim"] == defaults
     assert settings["rule"] == {k: getattr(predictor.rule, k) for k in settings["rule"]}
     assert len(settings["rule"]) == 5
+
+
+def test_stored_numbers_are_the_weights_with_batch_norm_folded(predictor, exported):
+    _, path = exported
+    counts = stored_numbers(path)
+    batch_norms = [m for m in predictor.model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    folded = sum(p.numel() for m in batch_norms for p in m.parameters())  # gamma and beta
+    assert counts["network"] == sum(p.numel() for p in predictor.model.parameters()) - folded
+    assert counts["DFT kernels"] == 2 * (N_FFT // 2 + 1) * N_FFT
+    assert counts["mel filterbank"] == 32 * (N_FFT // 2 + 1)
+    assert 0 < counts["constants"] < 100

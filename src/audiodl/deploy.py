@@ -9,7 +9,8 @@
   :func:`audiodl.digits.log_mel` to float rounding.
 - :func:`export_onnx` writes it with ``torch.onnx.export`` (any batch size);
   :func:`session` opens an ONNX file with ONNX Runtime; :func:`quantise` writes an 8-bit
-  copy (ONNX Runtime's dynamic quantisation).
+  copy (ONNX Runtime's dynamic quantisation); :func:`stored_numbers` counts what the file
+  holds.
 - :func:`browser_settings` is everything the page's JavaScript needs besides the graph:
   the trimming, window and level constants and the no-digit rule's thresholds, so the
   browser decides as :class:`audiodl.recognise.Predictor` does.
@@ -32,7 +33,8 @@ from audiodl.mel import mel_filterbank
 from audiodl.recognise import FRAME, Predictor
 
 __all__ = ["INPUT", "OUTPUT", "WaveToLogits", "browser_settings", "dft_kernels",
-           "export_onnx", "feature_nodes", "operator_counts", "quantise", "run", "session"]
+           "export_onnx", "feature_nodes", "operator_counts", "quantise", "run", "session",
+           "stored_numbers"]
 
 INPUT, OUTPUT = "wave", "logits"  # the graph's input and output names
 
@@ -104,6 +106,21 @@ def run(sess, windows: torch.Tensor) -> np.ndarray:
     return sess.run([OUTPUT], {INPUT: windows.numpy().astype(np.float32)})[0]
 
 
+def stored_numbers(path: Path) -> dict[str, int]:
+    """How many numbers the graph at ``path`` stores: the DFT kernels, the mel filterbank,
+    the network's weights (its batch normalisation folded into the convolutions) and the
+    exporter's constants (the 40 dB floor, the standardisation's 1e-5, shapes, ...)."""
+    import onnx
+
+    counts = {"DFT kernels": 0, "mel filterbank": 0, "network": 0, "constants": 0}
+    for tensor in onnx.load(str(path)).graph.initializer:
+        part = ("DFT kernels" if tensor.name in ("cos", "sin") else
+                "mel filterbank" if tensor.name == "fbank" else
+                "network" if tensor.name.startswith("model.") else "constants")
+        counts[part] += math.prod(tensor.dims)
+    return counts
+
+
 def operator_counts(path: Path) -> Counter:
     """How many nodes of each ONNX operator the graph at ``path`` holds."""
     import onnx
@@ -121,10 +138,11 @@ def feature_nodes(path: Path) -> list[str]:
 
 def quantise(path: Path, out: Path, features: bool = False) -> None:
     """An 8-bit copy of ``path`` at ``out``: ONNX Runtime's dynamic quantisation stores the
-    weights of the convolutions and matrix products as int8 with one scale per tensor,
-    and quantises each one's input on the fly from its own range. The feature nodes
-    (:func:`feature_nodes`) stay float32 unless ``features``: 8 bits cannot hold a
-    spectrum whose quiet bands lie 40 dB (a factor of 100 in amplitude) below its peak."""
+    weights of the convolutions and linear layers as int8 with one scale per tensor, and
+    quantises each one's input on the fly, with one scale from that input's range (the
+    whole batch's: a quiet clip batched with loud ones gets few steps). The DFT
+    convolutions stay float32 unless ``features``; the mel filterbank's product stays float
+    either way (only a product whose second input is a weight is quantised)."""
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
