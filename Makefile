@@ -81,6 +81,7 @@ pdf: build
 bench: setup
 	$(BIN)/python bench/build_times.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/inference.py
 
 screenshots: setup
 	$(BIN)/python tests/browser/screenshots.py
