@@ -25,7 +25,14 @@ from audiodl.deploy import (
     stored_numbers,
 )
 from audiodl.digits import CLIP_SAMPLES, HOP_LENGTH, N_FFT, fix_length, log_mel, trim_silence
-from audiodl.recognise import FRAME, load_predictor, network_input
+from audiodl.recognise import (
+    FRAME,
+    FULL_SCALE_POWER,
+    SWING_RANGE_DB,
+    frame_levels_db,
+    load_predictor,
+    network_input,
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +121,10 @@ def test_browser_settings_are_the_packages_own(predictor):
     settings = json.loads(json.dumps(browser_settings(predictor)))  # what the page reads
     assert settings["sample_rate"] == 8000 and settings["window"] == CLIP_SAMPLES
     assert settings["level_frame"] == FRAME
+    assert (settings["full_scale_power"], settings["swing_range_db"]) == (
+        FULL_SCALE_POWER, SWING_RANGE_DB)
+    full_scale_sine = torch.sin(2 * torch.pi * 1000 * torch.arange(8000) / 8000)
+    assert frame_levels_db(full_scale_sine).abs().max() < 0.01  # what "0 dB" means
     defaults = {k: p.default for k, p in inspect.signature(trim_silence).parameters.items()
                 if k != "wave"}
     assert settings["trim"] == defaults

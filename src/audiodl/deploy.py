@@ -7,7 +7,7 @@
   strided convolution whose kernels are the windowed cosines and sines, power, the mel
   filterbank as a matrix product, decibels floored 40 dB below the clip's peak. It matches
   :func:`audiodl.digits.log_mel` to float rounding.
-- :func:`export_onnx` writes it with ``torch.onnx.export`` (any batch size);
+- :func:`export_onnx` writes it with ``torch.onnx.export`` (a free batch dimension);
   :func:`session` opens an ONNX file with ONNX Runtime; :func:`quantise` writes an 8-bit
   copy (ONNX Runtime's dynamic quantisation); :func:`stored_numbers` counts what the file
   holds.
@@ -30,7 +30,7 @@ from torch import nn
 from audiodl.datasets import SR
 from audiodl.digits import CLIP_SAMPLES, HOP_LENGTH, N_FFT, N_MELS, TOP_DB, DigitCNN
 from audiodl.mel import mel_filterbank
-from audiodl.recognise import FRAME, Predictor
+from audiodl.recognise import FRAME, FULL_SCALE_POWER, SWING_RANGE_DB, Predictor
 
 __all__ = ["INPUT", "OUTPUT", "WaveToLogits", "browser_settings", "dft_kernels",
            "export_onnx", "feature_nodes", "operator_counts", "quantise", "run", "session",
@@ -79,13 +79,14 @@ class WaveToLogits(nn.Module):
 def export_onnx(model: DigitCNN, path: Path) -> WaveToLogits:
     """Write ``model`` with its features to ``path`` as ONNX (input :data:`INPUT`, float32
     (batch, :data:`CLIP_SAMPLES`); output :data:`OUTPUT`, (batch, 10)); returns the wrapper
-    that was exported. The weights are stored inside the file, not beside it."""
+    that was exported. The batch is a named, free dimension in the file (the bounds given
+    to the exporter are not written into it); the weights are stored inside the file."""
     wrapper = WaveToLogits(model).eval()
     example = torch.zeros(2, CLIP_SAMPLES)
     program = torch.onnx.export(
         wrapper, (example,), input_names=[INPUT], output_names=[OUTPUT],
         dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=1024)},),
-        dynamo=True, external_data=False, verbose=False)
+        dynamo=True, verbose=False)
     program.save(str(path), external_data=False)
     return wrapper
 
@@ -161,8 +162,8 @@ def quantise(path: Path, out: Path, features: bool = False) -> None:
 
 def browser_settings(predictor: Predictor) -> dict:
     """What the page's JavaScript needs besides the graph, from the code that defines it:
-    the rate and window, :func:`audiodl.digits.trim_silence`'s defaults, the level frames of
-    :func:`audiodl.recognise.measure`, and the rule's thresholds."""
+    the rate and window, :func:`audiodl.digits.trim_silence`'s defaults, how
+    :func:`audiodl.recognise.measure` computes levels and swing, and the rule's thresholds."""
     from inspect import signature
 
     from audiodl.digits import trim_silence
@@ -170,4 +171,5 @@ def browser_settings(predictor: Predictor) -> dict:
     trim = {k: v.default for k, v in signature(trim_silence).parameters.items()
             if k != "wave"}
     return {"sample_rate": SR, "window": CLIP_SAMPLES, "input": INPUT, "output": OUTPUT,
-            "trim": trim, "level_frame": FRAME, "rule": asdict(predictor.rule)}
+            "trim": trim, "level_frame": FRAME, "full_scale_power": FULL_SCALE_POWER,
+            "swing_range_db": SWING_RANGE_DB, "rule": asdict(predictor.rule)}

@@ -61,7 +61,9 @@ VAL_TAKES = (5, 6)  # of the training takes (5-49): validation, never trained on
 # (examples/ch5/compare.py, the dataset's own split, which stops if they choose otherwise).
 PREDICTOR_STRENGTH = "stronger"
 FORMAT = 1  # the layout of a weights file; a file of another layout is trained again
-FRAME = 256  # 32 ms: the frames measure() computes levels over
+FRAME = 256  # 32 ms: the frames measure() computes levels over (hop FRAME // 2)
+FULL_SCALE_POWER = 0.5  # 0 dB: the mean power of a full-scale sine
+SWING_RANGE_DB = 40.0  # the swing counts frames within this of the loudest (not the gaps)
 UNSURE = "the network is unsure"  # the one reason that is about the network, not the sound
 
 
@@ -99,7 +101,7 @@ def frame_levels_db(wave: torch.Tensor) -> torch.Tensor:
     if wave.shape[-1] < FRAME:
         wave = torch.nn.functional.pad(wave, (0, FRAME - wave.shape[-1]))
     power = wave.unfold(-1, FRAME, FRAME // 2).pow(2).mean(dim=-1)
-    return 10 * torch.log10(power.clamp_min(1e-12) / 0.5)
+    return 10 * torch.log10(power.clamp_min(1e-12) / FULL_SCALE_POWER)
 
 
 def network_input(waves: list[torch.Tensor], trimmed: bool = False) -> torch.Tensor:
@@ -119,7 +121,7 @@ def measure(model: torch.nn.Module, waves: list[torch.Tensor]) -> list[Measured]
     out = []
     for sound, p in zip(sounds, probs, strict=True):
         levels = frame_levels_db(sound)
-        loud = levels[levels > levels.max() - 40]  # the quiet gaps between sounds don't count
+        loud = levels[levels > levels.max() - SWING_RANGE_DB]  # gaps between sounds don't count
         out.append(Measured(seconds=sound.shape[-1] / SR, level_db=float(levels.max()),
                             swing_db=float(loud.std()) if len(loud) > 1 else 0.0,
                             digit=int(p.argmax()), probability=float(p.max())))

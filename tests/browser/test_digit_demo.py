@@ -165,6 +165,38 @@ def test_dropped_file_and_50_chosen_files_agree_with_predict(base_url, browser, 
     assert not demo.errors, demo.errors
 
 
+@pytest.mark.parametrize("rate, channels, fmt, within", [
+    (44100, 2, "WAV", 0.001), (48000, 1, "FLAC", 0.001),
+    (16000, 2, "OGG", 0.05),  # lossy: libvorbis here, the browser's own decoder there
+])
+def test_other_rates_and_formats_get_predicts_probabilities(base_url, browser, tmp_path,
+                                                            rate, channels, fmt, within):
+    """The page resamples as predict.py does (scipy's resample_poly, ported), from the rate
+    the file states: the same answers, and the same probabilities but for rounding (for
+    Ogg Vorbis, but for two decoders' differences)."""
+    from scipy.signal import resample_poly
+
+    from audiodl.datasets import read_audio
+    from audiodl.recognise import load_predictor, to_8k_mono
+
+    predictor = load_predictor(log=lambda _: None)
+    demo = open_demo(browser, base_url)
+    for clip in fsdd_test_clips()[::60]:  # 5 recordings
+        x, sr = soundfile.read(clip.path, dtype="float32")
+        y = resample_poly(x, rate // 100, sr // 100)
+        samples = np.stack([y, 0.5 * y][:channels], axis=1)
+        path = tmp_path / f"{clip.path.stem}.{fmt.lower()}"
+        soundfile.write(path, samples, rate, format=fmt)
+        s, r = read_audio(path)
+        m, why = predictor.judge(to_8k_mono(s, r))
+        demo.page.set_input_files(".digit-demo input[type=file]", str(path))
+        digit, status = demo.answer()
+        assert digit == ("none" if why else str(m.digit)), (path.name, status)
+        p = float(demo.page.get_attribute(".digit-demo", "data-probability"))
+        assert abs(p - m.probability) < within, (path.name, p, m.probability)
+    assert not demo.errors, demo.errors
+
+
 def test_refused_microphone_says_so_and_files_still_work(base_url, browser, mic_files):
     # No fake permission prompt: headless Chromium with the permission denied refuses.
     with chromium_with(browser, "--use-fake-device-for-media-stream",

@@ -87,8 +87,9 @@
   const t = TEXT[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
   const RECORD_SECONDS = 2.5;
   const MAX_BYTES = 50 * 2 ** 20;
-  // Files are decoded straight to the network's rate (digit_cnn.json's sample_rate, which
-  // is loaded only later; to8kMono resamples again should the two ever differ).
+  // A file whose header states no rate is decoded straight to the network's rate
+  // (digit_cnn.json's sample_rate, loaded only later; toNetworkRate resamples again should
+  // the two ever differ).
   const NETWORK_RATE = 8000;
 
   // ------------------------------------------------------------------ the runtime
@@ -164,7 +165,7 @@
   }
 
   // audiodl.recognise.frame_levels_db: dB of a full-scale sine, frames of `frame`, hop frame / 2
-  function frameLevelsDb(sound, frame) {
+  function frameLevelsDb(sound, frame, fullScale) {
     let wave = sound;
     if (wave.length < frame) {
       wave = new Float32Array(frame);
@@ -174,7 +175,7 @@
     const count = Math.floor((wave.length - frame) / hop) + 1;
     const levels = [];
     for (let i = 0; i < count; i++) {
-      levels.push(10 * Math.log10(Math.max(meanSquare(wave, i * hop, frame), 1e-12) / 0.5));
+      levels.push(10 * Math.log10(Math.max(meanSquare(wave, i * hop, frame), 1e-12) / fullScale));
     }
     return levels;
   }
@@ -208,9 +209,9 @@
 
   async function recognise({ort, settings, session}, wave8k) {
     const sound = trimSilence(wave8k, settings.trim);
-    const levels = frameLevelsDb(sound, settings.level_frame);
+    const levels = frameLevelsDb(sound, settings.level_frame, settings.full_scale_power);
     const top = maxOf(levels);
-    const loud = levels.filter((level) => level > top - 40);
+    const loud = levels.filter((level) => level > top - settings.swing_range_db);
     const input = new ort.Tensor("float32", fixLength(sound, settings.window),
                                  [1, settings.window]);
     const start = performance.now();
@@ -229,17 +230,81 @@
 
   // ------------------------------------------------------------------ audio in
 
-  // Mono at 8 kHz: the channels averaged, then the browser's own resampler (an offline
-  // audio context renders the sound at its rate).
-  async function to8kMono(buffer, rate) {
-    const length = Math.max(1, Math.round(buffer.length * rate / buffer.sampleRate));
-    const context = new OfflineAudioContext(1, length, rate);
-    const source = context.createBufferSource();
-    source.buffer = buffer;
-    source.connect(context.destination); // a mono destination averages the channels
-    source.start();
-    const mono = (await context.startRendering()).getChannelData(0);
-    return buffer.length === 0 ? new Float32Array(0) : mono;
+  // audiodl.recognise.to_8k_mono: the channels averaged, then scipy.signal.resample_poly as
+  // it is called there: a low-pass FIR of 20 max(up, down) + 1 taps (a sinc cut off at the
+  // lower of the two Nyquist frequencies, Kaiser window with beta 5, scaled to a gain of
+  // up), applied to the wave upsampled by `up`, keeping every `down`-th sample, centred.
+  // Not the browser's own resampling: Chromium's OfflineAudioContext interpolates
+  // linearly, with no low-pass filter, so a microphone's 4-24 kHz would fold below 4 kHz.
+  function besselI0(x) {
+    let sum = 1, term = 1;
+    for (let k = 1; k < 100 && term > 1e-16 * sum; k++) {
+      term *= (x / (2 * k)) ** 2;
+      sum += term;
+    }
+    return sum;
+  }
+
+  function lowPass(taps, cutoff, gain) { // scipy.signal.firwin(taps, cutoff, window=("kaiser", 5))
+    const h = new Float64Array(taps), middle = (taps - 1) / 2, beta = 5;
+    let sum = 0;
+    for (let n = 0; n < taps; n++) {
+      const m = n - middle, r = n / middle - 1;
+      const sinc = m === 0 ? 1 : Math.sin(Math.PI * cutoff * m) / (Math.PI * cutoff * m);
+      h[n] = cutoff * sinc * besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r))) / besselI0(beta);
+      sum += h[n];
+    }
+    return h.map((v) => v * gain / sum);
+  }
+
+  function resample(x, from, to) {
+    const gcd = (a, b) => (b ? gcd(b, a % b) : a);
+    const g = gcd(from, to), up = to / g, down = from / g;
+    if (up === down || x.length === 0) return Float32Array.from(x);
+    const half = 10 * Math.max(up, down);
+    const h = lowPass(2 * half + 1, 1 / Math.max(up, down), up);
+    const shift = down - (half % down); // scipy's zeros before the filter
+    const skip = Math.floor((half + shift) / down); // and the outputs it drops first
+    const out = new Float32Array(Math.ceil(x.length * up / down));
+    for (let k = 0; k < out.length; k++) {
+      const t = (k + skip) * down - shift; // out[k] = sum over i of h[t - i up] x[i]
+      let sum = 0;
+      for (let i = Math.max(0, Math.ceil((t - h.length + 1) / up)),
+        last = Math.min(x.length - 1, Math.floor(t / up)); i <= last; i++) {
+        sum += h[t - i * up] * x[i];
+      }
+      out[k] = sum;
+    }
+    return out;
+  }
+
+  function toNetworkRate(buffer, rate) {
+    const mono = new Float32Array(buffer.length);
+    for (let c = 0; c < buffer.numberOfChannels; c++) {
+      const data = buffer.getChannelData(c);
+      for (let i = 0; i < mono.length; i++) mono[i] += data[i] / buffer.numberOfChannels;
+    }
+    return resample(mono, buffer.sampleRate, rate);
+  }
+
+  // The sample rate a WAV, FLAC or Ogg Vorbis file states in its header (null: unknown), so
+  // it can be decoded at its own rate: decodeAudioData resamples to its context's rate.
+  function statedRate(bytes) {
+    const view = new DataView(bytes), n = bytes.byteLength;
+    const text = (at, length) => String.fromCharCode(...new Uint8Array(bytes, at, length));
+    if (n >= 12 && text(0, 4) === "RIFF" && text(8, 4) === "WAVE") {
+      for (let pos = 12; pos + 16 <= n;) {
+        if (text(pos, 4) === "fmt ") return view.getUint32(pos + 12, true);
+        const size = view.getUint32(pos + 4, true);
+        pos += 8 + size + (size & 1);
+      }
+    } else if (n >= 21 && text(0, 4) === "fLaC") { // STREAMINFO: 20 bits from byte 18
+      return (view.getUint8(18) << 12) | (view.getUint8(19) << 4) | (view.getUint8(20) >> 4);
+    } else if (n >= 64 && text(0, 4) === "OggS") {
+      const at = text(0, 64).indexOf("\x01vorbis"); // identification header, first page
+      if (at >= 0 && at + 16 <= n) return view.getUint32(at + 12, true);
+    }
+    return null;
   }
 
   // What audiodl.datasets.read_audio refuses before decoding: an empty file, and a WAV file
@@ -261,12 +326,21 @@
     throw new DemoError(t.noData(name));
   }
 
+  function decodingContext(rate) {
+    try {
+      return new OfflineAudioContext(1, 1, rate);
+    } catch { // a rate this browser's audio contexts cannot run at: it resamples instead
+      return new OfflineAudioContext(1, 1, NETWORK_RATE);
+    }
+  }
+
   async function decodeFile(file) {
     const bytes = await file.arrayBuffer();
     checkBytes(bytes, file.name);
     // decodeAudioData rejects what it cannot decode, and resamples what it decodes to its
-    // context's rate: the network's, so an 8 kHz file is not resampled at all.
-    const context = new OfflineAudioContext(1, 1, NETWORK_RATE);
+    // context's rate: the file's own where its header says it, so that the resampling is
+    // predict.py's (toNetworkRate), else the network's.
+    const context = decodingContext(statedRate(bytes) ?? NETWORK_RATE);
     let buffer;
     try {
       buffer = await context.decodeAudioData(bytes);
@@ -396,6 +470,7 @@
         : t.noDigit(t.reasons[r.reason] ?? r.reason, r.digit, percent(r.probability));
       answer.textContent = what;
       box.dataset.digit = r.reason === null ? String(r.digit) : "none";
+      box.dataset.probability = String(r.probability);
       box.dataset.reason = r.reason ?? "";
       show("done", t.done(what, r.ms < 10 ? r.ms.toFixed(1) : r.ms.toFixed(0)));
     }
@@ -419,7 +494,7 @@
         show("loading", t.loading);
         const rt = await ready;
         show("working", t.working);
-        showResult(await recognise(rt, await to8kMono(buffer, rt.settings.sample_rate)));
+        showResult(await recognise(rt, toNetworkRate(buffer, rt.settings.sample_rate)));
       } catch (err) {
         show("error", err instanceof DemoError ? err.message : String(err));
       } finally {
