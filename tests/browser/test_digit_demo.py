@@ -248,9 +248,10 @@ def test_a_file_predict_refuses_gets_its_message_and_no_answer(base_url, browser
     assert not demo.errors, demo.errors
 
 
-def test_answer_fits_a_phone_and_passes_axe(base_url, browser, mic_files):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_answer_fits_a_phone_and_passes_axe(base_url, browser, mic_files, scheme):
     demo = open_demo(browser, base_url, "zh", viewport={"width": 390, "height": 844},
-                     is_mobile=True, has_touch=True)
+                     is_mobile=True, has_touch=True, color_scheme=scheme)
     demo.page.set_input_files(".digit-demo input[type=file]", str(mic_files["four"]))
     assert demo.answer()[0] == "4"
     width = demo.page.evaluate("document.documentElement.scrollWidth")
