@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import asdict
+from inspect import signature
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,15 @@ import torch
 from torch import nn
 
 from audiodl.datasets import SR
-from audiodl.digits import CLIP_SAMPLES, HOP_LENGTH, N_FFT, N_MELS, TOP_DB, DigitCNN
+from audiodl.digits import (
+    CLIP_SAMPLES,
+    HOP_LENGTH,
+    N_FFT,
+    N_MELS,
+    TOP_DB,
+    DigitCNN,
+    trim_silence,
+)
 from audiodl.mel import mel_filterbank
 from audiodl.recognise import FRAME, FULL_SCALE_POWER, SWING_RANGE_DB, Predictor
 
@@ -37,6 +46,8 @@ __all__ = ["INPUT", "OUTPUT", "WaveToLogits", "browser_settings", "dft_kernels",
            "stored_numbers"]
 
 INPUT, OUTPUT = "wave", "logits"  # the graph's input and output names
+# WaveToLogits' buffers, so the names of the feature weights in the exported graph
+DFT_KERNELS, FILTERBANK = ("cos", "sin"), "fbank"
 
 
 def dft_kernels(n_fft: int = N_FFT) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,8 +126,8 @@ def stored_numbers(path: Path) -> dict[str, int]:
 
     counts = {"DFT kernels": 0, "mel filterbank": 0, "network": 0, "constants": 0}
     for tensor in onnx.load(str(path)).graph.initializer:
-        part = ("DFT kernels" if tensor.name in ("cos", "sin") else
-                "mel filterbank" if tensor.name == "fbank" else
+        part = ("DFT kernels" if tensor.name in DFT_KERNELS else
+                "mel filterbank" if tensor.name == FILTERBANK else
                 "network" if tensor.name.startswith("model.") else "constants")
         counts[part] += math.prod(tensor.dims)
     return counts
@@ -134,7 +145,7 @@ def feature_nodes(path: Path) -> list[str]:
     import onnx
 
     return [node.name for node in onnx.load(str(path)).graph.node
-            if {"cos", "sin", "fbank"} & set(node.input)]
+            if {*DFT_KERNELS, FILTERBANK} & set(node.input)]
 
 
 def quantise(path: Path, out: Path, features: bool = False) -> None:
@@ -164,10 +175,6 @@ def browser_settings(predictor: Predictor) -> dict:
     """What the page's JavaScript needs besides the graph, from the code that defines it:
     the rate and window, :func:`audiodl.digits.trim_silence`'s defaults, how
     :func:`audiodl.recognise.measure` computes levels and swing, and the rule's thresholds."""
-    from inspect import signature
-
-    from audiodl.digits import trim_silence
-
     trim = {k: v.default for k, v in signature(trim_silence).parameters.items()
             if k != "wave"}
     return {"sample_rate": SR, "window": CLIP_SAMPLES, "input": INPUT, "output": OUTPUT,

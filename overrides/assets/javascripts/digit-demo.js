@@ -106,8 +106,7 @@
     });
   }
 
-  function loadRuntime(box) {
-    if (location.protocol === "file:") return Promise.reject(new DemoError(t.offline));
+  function loadRuntime(box) { // run() has already refused file:// (the offline edition)
     runtime ??= (async () => {
       const base = new URL(box.dataset.runtime, location.href).href;
       try {
@@ -442,7 +441,7 @@
 
     bars.setAttribute("role", "group");
     bars.setAttribute("aria-label", t.bars);
-    const fills = [], values = [];
+    const rows = [], fills = [], values = [];
     for (let d = 0; d < 10; d++) {
       const row = document.createElement("div");
       row.className = "digit-demo__row";
@@ -450,6 +449,7 @@
         '<span class="digit-demo__track"><span class="digit-demo__fill"></span></span>' +
         '<span class="digit-demo__value">–</span>';
       bars.append(row);
+      rows.push(row);
       fills.push(row.querySelector(".digit-demo__fill"));
       values.push(row.querySelector(".digit-demo__value"));
     }
@@ -463,8 +463,7 @@
       r.probabilities.forEach((p, d) => {
         fills[d].style.width = percent(p);
         values[d].textContent = percent(p);
-        fills[d].parentElement.parentElement.classList.toggle("digit-demo__row--best",
-                                                               d === r.digit);
+        rows[d].classList.toggle("digit-demo__row--best", d === r.digit);
       });
       const what = r.reason === null ? t.digit(r.digit, percent(r.probability))
         : t.noDigit(t.reasons[r.reason] ?? r.reason, r.digit, percent(r.probability));
@@ -484,7 +483,7 @@
       fills.forEach((fill, d) => {
         fill.style.width = "0";
         values[d].textContent = "–";
-        fill.parentElement.parentElement.classList.remove("digit-demo__row--best");
+        rows[d].classList.remove("digit-demo__row--best");
       });
       try {
         if (location.protocol === "file:") throw new DemoError(t.offline); // before any work
